@@ -1,0 +1,68 @@
+import type { FastifyReply } from 'fastify';
+import { errors } from './errors';
+
+/**
+ * The one dispatcher every view handler call goes through (Flask's `ensure_sync`): given a
+ * handler, it returns a function with the same `this` and arguments.
+ *
+ * A replacement (the plugin's `ensureSync` option) must keep the same shape: forward `this`
+ * (the view instance) and both arguments, and return the handler's result or a thenable of it.
+ */
+export type EnsureSync = <This, Request, Reply, Result>(
+  handler: (this: This, request: Request, reply: Reply) => Result,
+) => (this: This, request: Request, reply: Reply) => Result;
+
+/**
+ * The default dispatcher. For a sync handler it returns the handler's own value: no Promise,
+ * no extra microtask, so a sync view costs what a raw Fastify handler costs. For a handler that
+ * returns a thenable it returns a Promise, which rejects with `FCV_ERR_NO_RESPONSE` (500) when
+ * the handler resolved to `undefined` without sending — where Fastify would answer an empty 200.
+ *
+ * @example
+ * const dispatch = ensureSync(async function (request, reply) { return { ok: true }; });
+ * await dispatch.call(viewInstance, request, reply); // { ok: true }
+ */
+export const ensureSync: EnsureSync = function ensureSync<This, Request, Reply, Result>(handler: (this: This, request: Request, reply: Reply) => Result) {
+  return function dispatch(this: This, request: Request, reply: Reply): Result {
+    const result = handler.call(this, request, reply);
+    // A cheap duck test instead of `instanceof Promise`: any thenable counts, as in Fastify.
+    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+      return settle(result as unknown as PromiseLike<unknown>, reply, handler, this) as unknown as Result;
+    }
+    return result;
+  };
+};
+
+async function settle(pending: PromiseLike<unknown>, reply: unknown, handler: Function, view: unknown): Promise<unknown> {
+  const payload = await pending;
+  if (payload === undefined && !hasAnswered(reply)) {
+    throw new errors.FCV_ERR_NO_RESPONSE(describe(reply, handler, view));
+  }
+  return payload;
+}
+
+/** True when there is nothing left for the handler's return value to say. */
+function hasAnswered(reply: unknown): boolean {
+  if (!isFastifyReply(reply)) return true; // not a request handler call: nothing to check
+  const status = reply.statusCode;
+  // 204 and 304 have no body by definition (RFC 9110 §15.3.5, §15.4.5): undefined is their payload.
+  return reply.sent || reply.raw.headersSent || status === 204 || status === 304;
+}
+
+function isFastifyReply(value: unknown): value is FastifyReply {
+  return typeof value === 'object' && value !== null && 'raw' in value && 'sent' in value;
+}
+
+/** Names the culprit as precisely as can be known: endpoint, handler, method and route. */
+function describe(reply: unknown, handler: Function, view: unknown): string {
+  const owner = typeof view === 'object' && view !== null ? view.constructor.name : '';
+  const method = handler.name ? `${owner ? owner + '.' : ''}${handler.name}()` : 'the handler';
+  if (!isFastifyReply(reply)) return `View ${method}`;
+  const route = reply.request.routeOptions;
+  const endpoint = (route.config as unknown as Record<PropertyKey, unknown> | undefined)?.[VIEW_NAME];
+  const name = typeof endpoint === 'string' ? `View '${endpoint}' (${method})` : `View ${method}`;
+  return `${name} on ${reply.request.method} ${route.url ?? reply.request.url}`;
+}
+
+/** Route `config` key under which the view's endpoint name travels with each of its routes. */
+export const VIEW_NAME = Symbol.for('fastify-class-views.viewName');

@@ -1,0 +1,96 @@
+import createError from '@fastify/error';
+
+/**
+ * Every error fastify-class-views raises, each with a stable `FCV_ERR_*` code, made with
+ * `@fastify/error` like Fastify's own `FST_ERR_*`. Match on `err.code`, never on the message.
+ *
+ * Request-time errors (405, 500) carry a `statusCode` and reach your `setErrorHandler`;
+ * registration-time errors are thrown by `addView`, `asView`, `urlFor` or `register`.
+ *
+ * @example
+ * app.setErrorHandler((err, request, reply) => {
+ *   if (err.code === 'FCV_ERR_METHOD_NOT_ALLOWED') return reply.code(405).send({ problem: 'method' });
+ *   reply.send(err);
+ * });
+ */
+export const errors = {
+  /** 405: the view does not accept the request's method. The reply already carries `Allow`. */
+  FCV_ERR_METHOD_NOT_ALLOWED: createError<'FCV_ERR_METHOD_NOT_ALLOWED', 405, [string, string, string]>(
+    'FCV_ERR_METHOD_NOT_ALLOWED',
+    "Method '%s' is not allowed on '%s'. Allowed: %s",
+    405,
+  ),
+  /** 500: an async handler resolved to `undefined` without sending a reply (Flask's "did not return a valid response"). */
+  FCV_ERR_NO_RESPONSE: createError<'FCV_ERR_NO_RESPONSE', 500, [string]>(
+    'FCV_ERR_NO_RESPONSE',
+    '%s resolved to undefined without sending a reply: return the payload, or call reply.send() and return reply',
+    500,
+  ),
+  /** Registration: `asView` was called without a usable endpoint name. */
+  FCV_ERR_INVALID_VIEW_NAME: createError<'FCV_ERR_INVALID_VIEW_NAME', 500, [string]>(
+    'FCV_ERR_INVALID_VIEW_NAME',
+    'asView() needs the view name as a non-empty string as its first argument, got %s',
+    500,
+  ),
+  /** Registration: what was given to `addView` (or the `views` option) is not a view function from `asView()`. */
+  FCV_ERR_INVALID_VIEW: createError<'FCV_ERR_INVALID_VIEW', 500, [string, string]>(
+    'FCV_ERR_INVALID_VIEW',
+    "addView('%s') expects a view function made by SomeView.asView(name), got %s",
+    500,
+  ),
+  /** Registration: a view class lacks what it needs to serve (no `dispatchRequest`, a decorator that returned no function). */
+  FCV_ERR_INVALID_VIEW_CLASS: createError<'FCV_ERR_INVALID_VIEW_CLASS', 500, [string, string]>(
+    'FCV_ERR_INVALID_VIEW_CLASS',
+    "View '%s' cannot be served: %s",
+    500,
+  ),
+  /** Registration: a view declares a method that is not an HTTP method, or one Fastify was not taught. */
+  FCV_ERR_METHOD_NOT_SUPPORTED: createError<'FCV_ERR_METHOD_NOT_SUPPORTED', 500, [string, string, string]>(
+    'FCV_ERR_METHOD_NOT_SUPPORTED',
+    "View '%s' declares the method '%s', which %s",
+    500,
+  ),
+  /** Registration: an endpoint name is already taken by another view in the same encapsulation context. */
+  FCV_ERR_DUPLICATE_ENDPOINT: createError<'FCV_ERR_DUPLICATE_ENDPOINT', 500, [string, string, string]>(
+    'FCV_ERR_DUPLICATE_ENDPOINT',
+    "Endpoint '%s' is already taken in this context by another view serving '%s'; cannot use it for '%s'. Give one of them another name",
+    500,
+  ),
+  /** Registration: a later route claims a method and path that a view already owns (serves, or answers 405 for). */
+  FCV_ERR_ROUTE_OWNED_BY_VIEW: createError<'FCV_ERR_ROUTE_OWNED_BY_VIEW', 500, [string, string, string, string]>(
+    'FCV_ERR_ROUTE_OWNED_BY_VIEW',
+    "Method '%s' on '%s' is owned by view '%s' (it %s); to serve that method there, add it to the view",
+    500,
+  ),
+  /** `urlFor`: no view is registered under that endpoint name where it was asked. */
+  FCV_ERR_UNKNOWN_ENDPOINT: createError<'FCV_ERR_UNKNOWN_ENDPOINT', 500, [string]>(
+    'FCV_ERR_UNKNOWN_ENDPOINT',
+    "urlFor: no view is registered under the endpoint '%s' in this context, its parents or its children",
+    500,
+  ),
+  /** `urlFor`: the endpoint name is defined in several child contexts, so the root cannot choose. */
+  FCV_ERR_AMBIGUOUS_ENDPOINT: createError<'FCV_ERR_AMBIGUOUS_ENDPOINT', 500, [string, string]>(
+    'FCV_ERR_AMBIGUOUS_ENDPOINT',
+    "urlFor: the endpoint '%s' is defined in several contexts (%s); call urlFor on the context that owns it, e.g. request.server.urlFor",
+    500,
+  ),
+  /** `urlFor`: a path parameter was not given. */
+  FCV_ERR_MISSING_URL_PARAM: createError<'FCV_ERR_MISSING_URL_PARAM', 500, [string, string, string]>(
+    'FCV_ERR_MISSING_URL_PARAM',
+    "urlFor('%s') needs the parameter '%s' to build '%s'",
+    500,
+  ),
+  /** Registration: a plugin or `addView` option is wrong or cannot be honoured. */
+  FCV_ERR_INVALID_OPTION: createError<'FCV_ERR_INVALID_OPTION', 500, [string, string]>(
+    'FCV_ERR_INVALID_OPTION',
+    "Invalid option '%s': %s",
+    500,
+  ),
+};
+
+/** The 405 error, carrying `Allow` so that Fastify's default error handler sets it too. */
+export function methodNotAllowed(method: string, url: string, allow: string): Error {
+  const error = new errors.FCV_ERR_METHOD_NOT_ALLOWED(method, url, allow || '(none)');
+  (error as Error & { headers?: Record<string, string> }).headers = { allow };
+  return error;
+}

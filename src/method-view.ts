@@ -1,0 +1,129 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ensureSync } from './ensure-sync';
+import { methodNotAllowed } from './errors';
+import {
+  DERIVE_METHODS, HANDLER_TABLE, HandlerTable, HttpMethod, View, ViewClass, ViewStatics, allowHeader, methodsOf,
+} from './view';
+
+/** The handler names a `MethodView` may define, one per HTTP verb. Dispatch calls nothing else. */
+export const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'trace'] as const;
+
+/** One of the eight handler names. */
+export type Verb = (typeof VERBS)[number];
+
+/** A verb handler: sync or async, `(request, reply)`; its return value is the reply payload. */
+export type VerbHandler = (request: FastifyRequest, reply: FastifyReply) => unknown;
+
+// A null-prototype table, so that a request method such as `__PROTO__` or `CONSTRUCTOR` finds nothing.
+const VERB_OF: Readonly<Record<string, Verb | undefined>> = Object.assign(
+  Object.create(null),
+  Object.fromEntries(VERBS.map((verb) => [verb.toUpperCase(), verb])),
+);
+
+/**
+ * A view with one handler per HTTP verb (`get`, `post`, …), like Flask's `MethodView`. Its
+ * `methods` are derived from the handlers it (or an ancestor) defines, plus those of its bases,
+ * unless it sets `static methods` itself. `HEAD` falls back to `get`.
+ *
+ * @example
+ * class UserAPI extends MethodView {
+ *   constructor(private readonly db: Db) { super(); }
+ *   get(request: FastifyRequest<{ Params: { id: string } }>) { return this.db.user(request.params.id); }
+ *   async post(request: FastifyRequest, reply: FastifyReply) { reply.code(201); return this.db.add(request.body); }
+ * }
+ * app.addView('/users/:id', UserAPI.asView('user', db));
+ */
+export abstract class MethodView extends View {
+  /** Handles `GET` (and `HEAD`, unless `head` is defined). */
+  get?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `POST`. */
+  post?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `PUT`. */
+  put?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `PATCH`. */
+  patch?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `DELETE`. */
+  delete?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `HEAD`; without it, `HEAD` runs `get` and drops the body. */
+  head?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `OPTIONS`, replacing the automatic answer. */
+  options?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `TRACE`. */
+  trace?(request: FastifyRequest, reply: FastifyReply): unknown;
+
+  /**
+   * Runs the handler for `request.method` through the context's `ensureSync`; a method with
+   * no handler gets `FCV_ERR_METHOD_NOT_ALLOWED` (405 with `Allow`). Routes registered by
+   * `addView` call the verb handlers directly; this serves the stand-alone view function, and
+   * is the place to override when something must run around every verb.
+   */
+  dispatchRequest(request: FastifyRequest, reply: FastifyReply): unknown {
+    const viewClass = this.constructor as ViewClass;
+    const handler = handlersOf(viewClass).get(request.method as HttpMethod);
+    if (handler === undefined) {
+      const allow = allowHeader(viewClass, handlersOf(viewClass));
+      reply.header('allow', allow);
+      throw methodNotAllowed(request.method, request.url, allow);
+    }
+    const dispatcher = (request.server as { ensureSync?: typeof ensureSync } | undefined)?.ensureSync ?? ensureSync;
+    return dispatcher(handler as VerbHandler).call(this, request, reply);
+  }
+
+  /** @internal Flask's derivation: own `static methods` win; else the bases' methods plus every defined handler. */
+  static override [DERIVE_METHODS](this: ViewClass & ViewStatics): readonly HttpMethod[] {
+    let methods = derived.get(this);
+    if (methods === undefined) {
+      methods = Object.hasOwn(this, 'methods') && this.methods ? this.methods : deriveFromHandlers(this);
+      derived.set(this, methods);
+    }
+    return methods;
+  }
+
+  /** @internal Each accepted method goes to its verb's handler; `HEAD` falls back to `get`. */
+  static override [HANDLER_TABLE](this: ViewClass, methods: readonly HttpMethod[]): HandlerTable {
+    const table = new Map<HttpMethod, Function>();
+    for (const method of methods) {
+      const verb = VERB_OF[method];
+      const handler = verb && findHandler(this.prototype, verb);
+      if (handler) table.set(method, handler);
+    }
+    const get = table.get('GET');
+    if (get && !table.has('HEAD')) table.set('HEAD', get);
+    return table;
+  }
+}
+
+const derived = new WeakMap<Function, readonly HttpMethod[]>();
+
+function deriveFromHandlers(viewClass: ViewClass): readonly HttpMethod[] {
+  const methods = new Set<HttpMethod>();
+  const base = Object.getPrototypeOf(viewClass) as ViewClass;
+  if (base.prototype instanceof MethodView) for (const method of methodsOf(base)) methods.add(method);
+  for (const verb of VERBS) {
+    if (findHandler(viewClass.prototype, verb)) methods.add(verb.toUpperCase() as HttpMethod);
+  }
+  return Object.freeze([...methods]);
+}
+
+/**
+ * The verb's method on the class or an ancestor. Reads property descriptors, so a getter is
+ * never run and an instance field (e.g. `post = 'x'`) is never mistaken for a handler.
+ */
+function findHandler(prototype: object, verb: Verb): Function | undefined {
+  for (let proto = prototype; proto && proto !== MethodView.prototype; proto = Object.getPrototypeOf(proto)) {
+    const descriptor = Object.getOwnPropertyDescriptor(proto, verb);
+    if (descriptor) return typeof descriptor.value === 'function' ? descriptor.value : undefined;
+  }
+  return undefined;
+}
+
+const tables = new WeakMap<Function, HandlerTable>();
+
+function handlersOf(viewClass: ViewClass): HandlerTable {
+  let table = tables.get(viewClass);
+  if (table === undefined) {
+    table = (viewClass as unknown as typeof MethodView)[HANDLER_TABLE].call(viewClass, methodsOf(viewClass));
+    tables.set(viewClass, table);
+  }
+  return table;
+}
