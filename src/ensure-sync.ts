@@ -24,14 +24,34 @@ export type EnsureSync = <This, Request, Reply, Result>(
  */
 export const ensureSync: EnsureSync = function ensureSync<This, Request, Reply, Result>(handler: (this: This, request: Request, reply: Reply) => Result) {
   return function dispatch(this: This, request: Request, reply: Reply): Result {
-    const result = handler.call(this, request, reply);
-    // A cheap duck test instead of `instanceof Promise`: any thenable counts, as in Fastify.
-    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-      return settle(result as unknown as PromiseLike<unknown>, reply, handler, this) as unknown as Result;
-    }
-    return result;
+    return callHandler(handler, this, request, reply) as Result;
   };
 };
+
+/**
+ * Calls `handler` on `view` through `dispatcher`. A replacement dispatcher is called per
+ * call with a bound handler, as Flask passes bound methods, so it need not forward `this`;
+ * the default needs neither the bind nor its wrapper, so the hot path allocates nothing.
+ */
+export function dispatchThrough(dispatcher: EnsureSync, handler: Function, view: unknown, request: unknown, reply: unknown): unknown {
+  if (dispatcher === ensureSync) return callHandler(handler, view, request, reply);
+  return dispatcher(handler.bind(view) as (request: unknown, reply: unknown) => unknown)(request, reply);
+}
+
+/** The dispatcher of the context that serves a request (`request.server`), or the default. */
+export function dispatcherOf(server: unknown): EnsureSync {
+  return (server as { ensureSync?: EnsureSync } | undefined)?.ensureSync ?? ensureSync;
+}
+
+/** The default dispatcher's body: a sync result as it is, a thenable settled and checked. */
+export function callHandler(handler: Function, view: unknown, request: unknown, reply: unknown): unknown {
+  const result = handler.call(view, request, reply);
+  // A duck test rather than `instanceof Promise`: any thenable counts, as in Fastify.
+  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    return settle(result, reply, handler, view);
+  }
+  return result;
+}
 
 async function settle(pending: PromiseLike<unknown>, reply: unknown, handler: Function, view: unknown): Promise<unknown> {
   const payload = await pending;

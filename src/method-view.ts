@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ensureSync } from './ensure-sync';
+import { dispatchThrough, dispatcherOf } from './ensure-sync';
 import { methodNotAllowed } from './errors';
 import {
   DERIVE_METHODS, HANDLER_TABLE, HandlerTable, HttpMethod, View, ViewClass, ViewStatics, allowHeader, methodsOf,
@@ -65,8 +65,7 @@ export abstract class MethodView extends View {
       reply.header('allow', allow);
       throw methodNotAllowed(request.method, request.url, allow);
     }
-    const dispatcher = (request.server as { ensureSync?: typeof ensureSync } | undefined)?.ensureSync ?? ensureSync;
-    return dispatcher(handler as VerbHandler).call(this, request, reply);
+    return dispatchThrough(dispatcherOf(request.server), handler, this, request, reply);
   }
 
   /** @internal Flask's derivation: own `static methods` win; else the bases' methods plus every defined handler. */

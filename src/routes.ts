@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, RouteShorthandOptions } from 'fastify';
 import { Endpoints, prefixed } from './endpoints';
-import { EnsureSync, VIEW_NAME, ensureSync as defaultEnsureSync } from './ensure-sync';
+import { EnsureSync, VIEW_NAME, callHandler, dispatcherOf, ensureSync as defaultEnsureSync } from './ensure-sync';
 import { errors, methodNotAllowed } from './errors';
 import { MethodView } from './method-view';
 import {
@@ -67,7 +67,7 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   const url = prefixed(app.prefix, path, routeOptions.prefixTrailingSlash);
   registry.endpoints.claim(app, view, url);
 
-  const ensure: EnsureSync = (app as { ensureSync?: EnsureSync }).ensureSync ?? defaultEnsureSync;
+  const ensure = dispatcherOf(app);
   const instance = viewClass.initEveryRequest === false ? ((view as unknown as Record<symbol, View | undefined>)[SHARED] ?? instantiate(viewClass, view.viewArgs)) : undefined;
   const overridden = viewClass.prototype instanceof MethodView && viewClass.prototype.dispatchRequest !== MethodView.prototype.dispatchRequest;
   const allow = allowHeader(viewClass, table);
@@ -86,7 +86,7 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   }
   const routeHandlers = new Map<Function, ViewHandler>();
   for (const [handler, methods] of byHandler) {
-    const routeHandler = decorate(viewClass, name, bindView(viewClass, view.viewArgs, instance, ensure(handler as ViewHandler)));
+    const routeHandler = decorate(viewClass, name, bindView(viewClass, view.viewArgs, instance, handler, ensure));
     routeHandlers.set(handler, routeHandler);
     own(methods, 'serves it');
     app.route({ ...routeOptions, method: methods, url: path, handler: routeHandler, exposeHeadRoute: false, config } as RouteOptions);
@@ -118,22 +118,29 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
 }
 
 /**
- * The per-request part: an instance (or the shared one) and the verb handler through
- * `ensureSync`. Three shapes so the common cases pay for no spread and no branch.
+ * The per-request part: an instance (or the shared one) and the handler through the context's
+ * dispatcher. With the default dispatcher, three shapes so the common cases pay for no spread,
+ * no bind and no branch; a replacement dispatcher is called per request with a bound handler.
  */
-function bindView(viewClass: ViewClass, args: readonly unknown[], shared: View | undefined, run: ViewHandler): ViewHandler {
+function bindView(viewClass: ViewClass, args: readonly unknown[], shared: View | undefined, handler: Function, ensure: EnsureSync): ViewHandler {
+  if (ensure !== defaultEnsureSync) {
+    return function dispatchedView(request, reply) {
+      const self = shared ?? instantiate(viewClass, args);
+      return ensure(handler.bind(self) as ViewHandler)(request, reply);
+    };
+  }
   if (shared !== undefined) {
     return function sharedView(request, reply) {
-      return run.call(shared, request, reply);
+      return callHandler(handler, shared, request, reply);
     };
   }
   if (args.length === 0) {
     return function view(request, reply) {
-      return run.call(new viewClass(), request, reply);
+      return callHandler(handler, new viewClass(), request, reply);
     };
   }
   return function viewWithArguments(request, reply) {
-    return run.call(new viewClass(...args), request, reply);
+    return callHandler(handler, new viewClass(...args), request, reply);
   };
 }
 

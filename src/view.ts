@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ensureSync } from './ensure-sync';
+import { dispatchThrough, dispatcherOf } from './ensure-sync';
 import { errors } from './errors';
 
 /** HTTP's method names, as Node's `http.METHODS` lists them. */
@@ -196,8 +196,7 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
     } else {
       self = instantiate(current, args);
     }
-    const dispatcher = (request.server as { ensureSync?: typeof ensureSync } | undefined)?.ensureSync ?? ensureSync;
-    return dispatcher(self.dispatchRequest).call(self, request, reply);
+    return dispatchThrough(dispatcherOf(request.server), self.dispatchRequest, self, request, reply);
   };
   const fn = decorate(viewClass, name, view) as unknown as ViewFunction<C>;
   Object.defineProperties(fn, {

@@ -1,0 +1,227 @@
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { MethodView, ViewFunction } from '../src';
+import { appWithViews } from './helpers';
+
+class Resource extends MethodView {
+  get() {
+    return 'GET';
+  }
+  post() {
+    return 'POST';
+  }
+}
+
+async function serve(path: string, view: ViewFunction) {
+  const app = await appWithViews();
+  app.addView(path, view);
+  return app;
+}
+
+describe('MethodView', () => {
+  it('dispatches each method to the handler of the same name', async () => {
+    const app = await serve('/', Resource.asView('resource'));
+    expect((await app.inject({ method: 'GET', url: '/' })).body).toBe('GET');
+    expect((await app.inject({ method: 'POST', url: '/' })).body).toBe('POST');
+  });
+
+  it('derives its methods from the handlers it defines', () => {
+    expect([...Resource.asView('resource').methods].sort()).toEqual(['GET', 'POST']);
+  });
+
+  it('inherits handlers and methods from its bases', async () => {
+    class Extended extends Resource {
+      delete() {
+        return 'DELETE';
+      }
+    }
+    const view = Extended.asView('extended');
+    expect([...view.methods].sort()).toEqual(['DELETE', 'GET', 'POST']);
+    const app = await serve('/', view);
+    expect((await app.inject({ method: 'GET', url: '/' })).body).toBe('GET');
+    expect((await app.inject({ method: 'DELETE', url: '/' })).body).toBe('DELETE');
+  });
+
+  it('lets a subclass remove a parent verb by setting static methods', async () => {
+    class ReadOnly extends Resource {
+      static override methods = ['GET'] as const;
+    }
+    const view = ReadOnly.asView('read-only');
+    expect(view.methods).toEqual(['GET']);
+    const app = await serve('/', view);
+    expect((await app.inject({ method: 'GET', url: '/' })).body).toBe('GET');
+    const post = await app.inject({ method: 'POST', url: '/' });
+    expect(post.statusCode).toBe(405);
+    expect(post.headers.allow).toBe('GET, HEAD, OPTIONS');
+  });
+
+  it('adds back the methods of its bases when a child defines more handlers', () => {
+    class ReadOnly extends Resource {
+      static override methods = ['GET'] as const;
+    }
+    class ReadAndPut extends ReadOnly {
+      put() {
+        return 'PUT';
+      }
+    }
+    // Flask's rule: the bases' methods plus every handler the class can reach.
+    expect([...ReadAndPut.asView('x').methods].sort()).toEqual(['GET', 'POST', 'PUT']);
+  });
+
+  it('answers HEAD with get, the same headers and no body', async () => {
+    class Tagged extends MethodView {
+      get(_request: FastifyRequest, reply: FastifyReply) {
+        reply.header('etag', '"v1"');
+        return { hello: 'world' };
+      }
+    }
+    const app = await serve('/', Tagged.asView('tagged'));
+    const get = await app.inject({ method: 'GET', url: '/' });
+    const head = await app.inject({ method: 'HEAD', url: '/' });
+    expect(head.statusCode).toBe(200);
+    expect(head.body).toBe('');
+    expect(head.headers.etag).toBe('"v1"');
+    expect(head.headers['content-type']).toBe(get.headers['content-type']);
+    expect(head.headers['content-length']).toBe(get.headers['content-length']);
+  });
+
+  it('answers HEAD with head when the view defines it', async () => {
+    class WithHead extends MethodView {
+      get() {
+        return 'body';
+      }
+      head(_request: FastifyRequest, reply: FastifyReply) {
+        reply.header('x-from', 'head').send();
+      }
+    }
+    const view = WithHead.asView('with-head');
+    expect([...view.methods].sort()).toEqual(['GET', 'HEAD']);
+    const app = await serve('/', view);
+    const head = await app.inject({ method: 'HEAD', url: '/' });
+    expect(head.headers['x-from']).toBe('head');
+  });
+
+  it('answers a method it has no handler for with 405 and Allow', async () => {
+    const app = await serve('/', Resource.asView('resource'));
+    const response = await app.inject({ method: 'PUT', url: '/' });
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe('GET, HEAD, OPTIONS, POST');
+    expect(response.json()).toMatchObject({ code: 'FCV_ERR_METHOD_NOT_ALLOWED', statusCode: 405 });
+  });
+
+  it('answers a non-standard method 405, having no handler name for it', async () => {
+    const app = await appWithViews();
+    app.addHttpMethod('PROPFIND', { hasBody: true });
+    app.addView('/', Resource.asView('resource'));
+    const response = await app.inject({ method: 'PROPFIND', url: '/' });
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe('GET, HEAD, OPTIONS, POST');
+  });
+
+  it('answers 405, with a warning at registration, for a listed method that has no handler', async () => {
+    class Listed extends MethodView {
+      static override methods = ['GET', 'PATCH'] as const;
+      get() {
+        return 'GET';
+      }
+    }
+    const warnings: string[] = [];
+    const app = await appWithViews();
+    app.log.warn = ((message: string) => warnings.push(message)) as typeof app.log.warn;
+    app.addView('/', Listed.asView('listed'));
+    expect((await app.inject({ method: 'PATCH', url: '/' })).statusCode).toBe(405);
+    expect(warnings.join('\n')).toMatch(/view 'listed' lists PATCH but has no handler/);
+  });
+
+  it('never treats a data field named like a verb as a handler', async () => {
+    class WithField extends MethodView {
+      constructor() {
+        super();
+        (this as Record<string, unknown>).post = 'not a handler';
+      }
+      get() {
+        return 'GET';
+      }
+    }
+    const view = WithField.asView('with-field');
+    expect(view.methods).toEqual(['GET']);
+    const app = await serve('/', view);
+    expect((await app.inject({ method: 'POST', url: '/' })).statusCode).toBe(405);
+  });
+
+  it('never calls anything but a verb handler, whatever the request method', async () => {
+    const touched: string[] = [];
+    class Trap extends MethodView {
+      constructor() {
+        super();
+        (this as Record<string, unknown>).post = 'data';
+      }
+      get() {
+        return 'GET';
+      }
+      override toString(): string {
+        touched.push('toString');
+        return 'trap';
+      }
+      constructorHook() {
+        touched.push('constructorHook');
+      }
+    }
+    const view = Trap.asView('trap');
+    const app = await serve('/', view);
+    // The stand-alone view function and dispatchRequest take any method string a caller invents.
+    for (const method of ['constructor', 'CONSTRUCTOR', 'toString', 'TOSTRING', '__proto__', '__PROTO__', 'post', 'POST', 'dispatchRequest', 'valueOf', 'hasOwnProperty', 'asView', 'get']) {
+      const reply = { header: jest.fn().mockReturnThis() } as unknown as FastifyReply;
+      const request = { method, url: '/', server: app } as unknown as FastifyRequest;
+      expect(() => view(request, reply)).toThrow(expect.objectContaining({ statusCode: 405 }));
+      expect(() => new Trap().dispatchRequest(request, reply)).toThrow(expect.objectContaining({ code: 'FCV_ERR_METHOD_NOT_ALLOWED' }));
+    }
+    expect(touched).toEqual([]);
+  });
+
+  it('runs sync and async handlers alike', async () => {
+    class Mixed extends MethodView {
+      get() {
+        return { sync: true };
+      }
+      async post() {
+        await new Promise((resolve) => setImmediate(resolve));
+        return { async: true };
+      }
+    }
+    const app = await serve('/', Mixed.asView('mixed'));
+    expect((await app.inject({ method: 'GET', url: '/' })).json()).toEqual({ sync: true });
+    expect((await app.inject({ method: 'POST', url: '/' })).json()).toEqual({ async: true });
+  });
+
+  it('runs an overridden dispatchRequest around every verb', async () => {
+    class Audited extends MethodView {
+      override dispatchRequest(request: FastifyRequest, reply: FastifyReply) {
+        reply.header('x-audited', request.method);
+        return super.dispatchRequest(request, reply);
+      }
+      get() {
+        return 'GET';
+      }
+      async put() {
+        return 'PUT';
+      }
+    }
+    const app = await serve('/', Audited.asView('audited'));
+    const get = await app.inject({ method: 'GET', url: '/' });
+    expect([get.body, get.headers['x-audited']]).toEqual(['GET', 'GET']);
+    const put = await app.inject({ method: 'PUT', url: '/' });
+    expect([put.body, put.headers['x-audited']]).toEqual(['PUT', 'PUT']);
+    const head = await app.inject({ method: 'HEAD', url: '/' });
+    expect([head.statusCode, head.headers['x-audited']]).toEqual([200, 'HEAD']);
+  });
+
+  it('lets a handler narrow its own request type and read params', async () => {
+    class User extends MethodView {
+      get(request: FastifyRequest<{ Params: { id: string }; Querystring: { full?: string } }>) {
+        return { id: request.params.id, full: request.query.full === '1' };
+      }
+    }
+    const app = await serve('/users/:id', User.asView('user'));
+    expect((await app.inject('/users/7?full=1')).json()).toEqual({ id: '7', full: true });
+  });
+});
