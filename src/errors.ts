@@ -80,6 +80,12 @@ export const errors = {
     "urlFor('%s') needs the parameter '%s' to build '%s'",
     500,
   ),
+  /** Registration: `viewsPlugin` (or `addView`) used in an app where `fastifyViews` is not registered. */
+  FCV_ERR_PLUGIN_NOT_REGISTERED: createError<'FCV_ERR_PLUGIN_NOT_REGISTERED', 500, [string]>(
+    'FCV_ERR_PLUGIN_NOT_REGISTERED',
+    '%s needs the fastifyViews plugin: register it first, at the root (await app.register(fastifyViews))',
+    500,
+  ),
   /** Registration: a plugin or `addView` option is wrong or cannot be honoured. */
   FCV_ERR_INVALID_OPTION: createError<'FCV_ERR_INVALID_OPTION', 500, [string, string]>(
     'FCV_ERR_INVALID_OPTION',

@@ -5,15 +5,19 @@
 import { fastifyViews } from './plugin';
 
 export { fastifyViews };
-export type { FastifyViewsOptions, ViewRegistration } from './plugin';
+export { viewsPlugin } from './plugin';
+export type { FastifyViewsOptions, ViewEntry, ViewRegistration } from './plugin';
+export { route, schema } from './decorators';
+export type { RouteDecoratorOptions, RouteMetadata } from './decorators';
 export { View, HTTP_METHODS } from './view';
-export type { HttpMethod, ViewClass, ViewDecorator, ViewFunction, ViewHandler, ViewStatics } from './view';
+export type { HttpMethod, ViewClass, ViewDecorator, ViewFactory, ViewFunction, ViewHandler, ViewStatics } from './view';
 export { MethodView, VERBS } from './method-view';
-export type { Verb, VerbHandler } from './method-view';
+export type { Verb, VerbHandler, VerbOptions } from './method-view';
 export { ensureSync } from './ensure-sync';
 export type { EnsureSync } from './ensure-sync';
-export type { ViewRouteOptions } from './routes';
+export type { ViewRouteOptions, VerbRouteOptions } from './route-options';
 export type { UrlParams } from './endpoints';
 export { errors } from './errors';
 
 export default fastifyViews;
+export type { ViewReply, ViewRequest } from './typed-handlers';

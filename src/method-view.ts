@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { dispatchThrough, dispatcherOf } from './ensure-sync';
 import { methodNotAllowed } from './errors';
+import type { VerbRouteOptions } from './route-options';
 import {
   DERIVE_METHODS, HANDLER_TABLE, HandlerTable, HttpMethod, View, ViewClass, ViewStatics, allowHeader, methodsOf,
 } from './view';
@@ -10,6 +11,9 @@ export const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'
 
 /** One of the eight handler names. */
 export type Verb = (typeof VERBS)[number];
+
+/** Route options for each verb of a `MethodView` (`static verbOptions`). */
+export type VerbOptions = Partial<Record<Verb, VerbRouteOptions>>;
 
 /** A verb handler: sync or async, `(request, reply)`; its return value is the reply payload. */
 export type VerbHandler = (request: FastifyRequest, reply: FastifyReply) => unknown;
@@ -34,6 +38,17 @@ const VERB_OF: Readonly<Record<string, Verb | undefined>> = Object.assign(
  * app.addView('/users/:id', UserAPI.asView('user', db));
  */
 export abstract class MethodView extends View {
+  /**
+   * Route options per verb (schema, hooks, config, `handlerTimeout`…), merged over the view's.
+   *
+   * @example
+   * static override verbOptions = {
+   *   get: { schema: { params: IdParams, response: { 200: User } } },
+   *   post: { schema: { body: NewUser }, onRequest: requireApiKey },
+   * } satisfies VerbOptions;
+   */
+  static verbOptions?: VerbOptions;
+
   /** Handles `GET` (and `HEAD`, unless `head` is defined). */
   get?(request: FastifyRequest, reply: FastifyReply): unknown;
   /** Handles `POST`. */

@@ -3,20 +3,26 @@ import fp from 'fastify-plugin';
 import { Endpoints, UrlParams } from './endpoints';
 import { EnsureSync, VIEW_NAME, ensureSync as defaultEnsureSync } from './ensure-sync';
 import { errors } from './errors';
-import { ViewRegistry, ViewRouteOptions, addViewRoutes } from './routes';
-import type { ViewFunction } from './view';
+import type { ViewRouteOptions } from './route-options';
+import { ViewRegistry, addViewRoutes } from './routes';
+import { routeMetadata } from './decorators';
+import { ViewClass, ViewFunction, isViewFunction } from './view';
 
-/** One entry of the plugin's `views` option. */
+/** A view to register: where, which view function, with which route options. */
 export interface ViewRegistration {
-  path: string;
+  /** The path; may be left out when the view's class has `@route(path)`. */
+  path?: string;
   view: ViewFunction;
   options?: ViewRouteOptions;
 }
 
+/** What the `views` option and `viewsPlugin` take: a registration, or a class decorated with `@route`. */
+export type ViewEntry = ViewRegistration | ViewClass;
+
 /** Options of the `fastifyViews` plugin. */
 export interface FastifyViewsOptions {
   /** Views to register now, in a child context of the caller (so `prefix` applies to them). */
-  views?: readonly ViewRegistration[];
+  views?: readonly ViewEntry[];
   /** Path prefix for `views`, as with any `register`. */
   prefix?: string;
   /** Replaces the default dispatcher for every view handler call (tracing, timeouts, async context…). */
@@ -70,7 +76,7 @@ const plugin: FastifyPluginAsync<FastifyViewsOptions> = async function fastifyVi
   if (views.length > 0) {
     // fastify-plugin shares the caller's context, where `prefix` would be ignored: a child context honours it.
     await fastify.register(async function views_(child) {
-      for (const entry of views) child.addView(entry?.path, entry?.view, entry?.options);
+      addEntries(child, views);
     }, { prefix });
   }
 };
@@ -85,3 +91,44 @@ const plugin: FastifyPluginAsync<FastifyViewsOptions> = async function fastifyVi
  * app.urlFor('user', { id: 42 }); // '/users/42'
  */
 export const fastifyViews = fp(plugin, { fastify: '5.x', name: 'fastify-class-views' });
+
+/**
+ * Turns views into a Fastify plugin (encapsulated, so `register`'s `prefix` and hooks apply),
+ * e.g. one file per resource for `@fastify/autoload`. Register `fastifyViews` first, at the root.
+ *
+ * @example
+ * // routes/users.ts, loaded by @fastify/autoload
+ * export default viewsPlugin(UserList, { path: '/:id', view: UserAPI.asView('user') });
+ */
+export function viewsPlugin(...entries: ViewEntry[]): FastifyPluginAsync {
+  return async function views(app) {
+    addEntries(app, entries);
+  };
+}
+
+function addEntries(app: FastifyInstance, entries: readonly ViewEntry[]): void {
+  if (typeof (app as Partial<FastifyInstance>).addView !== 'function') {
+    throw new errors.FCV_ERR_PLUGIN_NOT_REGISTERED('viewsPlugin');
+  }
+  for (const entry of entries) {
+    const { path, view, options } = resolveEntry(entry);
+    app.addView(path, view, options);
+  }
+}
+
+/** A `@route` class becomes `Class.asView(name)` at its path; a registration may take its path from `@route`. */
+function resolveEntry(entry: ViewEntry): { path: string; view: ViewFunction; options?: ViewRouteOptions } {
+  if (typeof entry === 'function' && !isViewFunction(entry)) {
+    const metadata = routeMetadata(entry);
+    if (metadata === undefined) {
+      throw new errors.FCV_ERR_INVALID_VIEW(entry.name, 'a class without @route(path): list { path, view: Class.asView(name) } instead');
+    }
+    return { path: metadata.path, view: (entry as ViewClass & { asView(name: string): ViewFunction }).asView(metadata.name) };
+  }
+  const registration = (isViewFunction(entry) ? { view: entry } : entry) as ViewRegistration;
+  const path = registration?.path ?? (isViewFunction(registration?.view) ? routeMetadata(registration.view.viewClass)?.path : undefined);
+  if (path === undefined) {
+    throw new errors.FCV_ERR_INVALID_OPTION('views', `an entry for view '${String(registration?.view?.viewName)}' has no path, and its class no @route(path)`);
+  }
+  return { path, view: registration.view, options: registration.options };
+}

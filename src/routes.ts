@@ -2,20 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, Route
 import { Endpoints, prefixed } from './endpoints';
 import { EnsureSync, VIEW_NAME, callHandler, dispatcherOf, ensureSync as defaultEnsureSync } from './ensure-sync';
 import { errors, methodNotAllowed } from './errors';
-import { MethodView } from './method-view';
+import { routeMetadata, verbMetadata } from './decorators';
+import { MethodView, Verb } from './method-view';
+import { ViewRouteOptions, checkRouteOptions, mergeRouteOptions } from './route-options';
 import {
-  HTTP_METHODS, HandlerTable, HttpMethod, SHARED, View, ViewClass, ViewFunction, ViewHandler, allowHeader, answersOptions,
-  decorate, handlersOf, instantiate, isViewFunction, methodsOf,
+  FACTORY, HTTP_METHODS, HandlerTable, HttpMethod, SHARED, View, ViewClass, ViewFactory, ViewFunction, ViewHandler, allowHeader,
+  answersOptions, decorate, handlersOf, instantiate, isViewFunction, methodsOf,
 } from './view';
-
-/**
- * Fastify route options for a view's routes (`schema`, hooks, `config`, `constraints`,
- * `handlerTimeout`, …), plus `method` to replace the view's own list of methods.
- */
-export interface ViewRouteOptions extends Omit<RouteShorthandOptions, 'exposeHeadRoute'> {
-  /** Serve these methods instead of the view's `methods`. */
-  method?: HttpMethod | readonly HttpMethod[];
-}
 
 /** What the plugin keeps per registration: endpoint names, and which method+URL each view owns. */
 export interface ViewRegistry {
@@ -24,18 +17,15 @@ export interface ViewRegistry {
   readonly owned: Map<string, { view: string; role: string }>;
 }
 
-/** Options that make no sense on a view, each with the reason given to the user. */
-const REFUSED_OPTIONS: Record<string, string> = {
-  handler: 'the view is the handler; pass the view function as the second argument',
-  url: 'the path is the first argument of addView',
-  path: 'the path is the first argument of addView',
-  exposeHeadRoute: 'views answer HEAD themselves (through head(), or get() with the body dropped)',
-  websocket: 'a view answers HTTP requests; register WebSocket routes with @fastify/websocket directly',
-  wsHandler: 'a view answers HTTP requests; register WebSocket routes with @fastify/websocket directly',
-};
-
 /** Options the automatic OPTIONS and 405 routes share with the view; its hooks and schema do not apply there. */
-const AUTOMATIC_ROUTE_OPTIONS = ['constraints', 'prefixTrailingSlash', 'config', 'logLevel', 'logSerializers', 'errorHandler', 'childLoggerFactory'] as const;
+const AUTOMATIC_ROUTE_OPTIONS = ['constraints', 'prefixTrailingSlash', 'logLevel', 'logSerializers', 'errorHandler', 'childLoggerFactory'] as const;
+
+/** One route of a view: its methods, the function that serves them, its merged options. */
+interface ViewRoute {
+  methods: HttpMethod[];
+  handler: Function;
+  options: Record<string, unknown>;
+}
 
 /**
  * Registers `view` at `path` on `app` (its encapsulation context): one route per verb for a
@@ -46,17 +36,17 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   if (!isViewFunction(view)) {
     throw new errors.FCV_ERR_INVALID_VIEW(String(path), view === null ? 'null' : typeof view);
   }
-  if (typeof options !== 'object' || options === null) {
-    throw new errors.FCV_ERR_INVALID_OPTION('options', `addView('${path}') takes Fastify route options as an object`);
+  if (typeof path !== 'string') {
+    throw new errors.FCV_ERR_INVALID_OPTION('path', `addView needs a path string, got ${typeof path}`);
   }
-  for (const key of Object.keys(options)) {
-    if (key in REFUSED_OPTIONS && (options as Record<string, unknown>)[key] !== undefined) {
-      throw new errors.FCV_ERR_INVALID_OPTION(key, REFUSED_OPTIONS[key]);
-    }
-  }
-  const { method, ...routeOptions } = options;
   const viewClass = view.viewClass;
   const name = view.viewName;
+  const classOptions = [viewClass.viewOptions, routeMetadata(viewClass)?.options];
+  classOptions.forEach((layer) => checkRouteOptions(layer, `the options of view '${name}'`));
+  checkRouteOptions(options, `addView('${path}')`);
+  const viewOptions = mergeRouteOptions(...classOptions, options);
+  const { method, ...routeOptions } = viewOptions as ViewRouteOptions;
+
   const declared = method === undefined ? methodsOf(viewClass) : normalizeMethods(name, method);
   const table = handlersOf(viewClass, declared);
   checkMethods(app, name, table);
@@ -66,41 +56,38 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
 
   const url = prefixed(app.prefix, path, routeOptions.prefixTrailingSlash);
   registry.endpoints.claim(app, view, url);
-
-  const ensure = dispatcherOf(app);
-  const instance = viewClass.initEveryRequest === false ? ((view as unknown as Record<symbol, View | undefined>)[SHARED] ?? instantiate(viewClass, view.viewArgs)) : undefined;
-  const overridden = viewClass.prototype instanceof MethodView && viewClass.prototype.dispatchRequest !== MethodView.prototype.dispatchRequest;
-  const allow = allowHeader(viewClass, table);
-  const config = { ...routeOptions.config, [VIEW_NAME]: name };
   const constraintsKey = JSON.stringify(routeOptions.constraints ?? {});
   const own = (methods: readonly string[], role: string): void => {
     for (const m of methods) registry.owned.set(`${m} ${url} ${constraintsKey}`, { view: name, role });
   };
+  const config = { ...routeOptions.config, [VIEW_NAME]: name };
+  const impliedHead = !declared.includes('HEAD') && table.has('HEAD');
 
-  // One route per distinct handler: a View's methods share dispatchRequest, a MethodView's verbs do not.
-  const byHandler = new Map<Function, HttpMethod[]>();
-  for (const [m, handler] of table) {
-    if (m === 'HEAD' && !declared.includes('HEAD')) continue; // the implied HEAD gets its own route below
-    const target = overridden ? viewClass.prototype.dispatchRequest : handler;
-    byHandler.set(target, [...(byHandler.get(target) ?? []), m]);
-  }
-  const routeHandlers = new Map<Function, ViewHandler>();
-  for (const [handler, methods] of byHandler) {
-    const routeHandler = decorate(viewClass, name, bindView(viewClass, view.viewArgs, instance, handler, ensure));
-    routeHandlers.set(handler, routeHandler);
-    own(methods, 'serves it');
-    app.route({ ...routeOptions, method: methods, url: path, handler: routeHandler, exposeHeadRoute: false, config } as RouteOptions);
+  // What the view serves: a route per verb for a MethodView, one route for a View's methods.
+  const routes = viewRoutes(viewClass, name, table, impliedHead, routeOptions);
+  const ensure = dispatcherOf(app);
+  const factory = (view as unknown as Record<symbol, ViewFactory | undefined>)[FACTORY];
+  const shared = viewClass.initEveryRequest === false && factory === undefined
+    ? ((view as unknown as Record<symbol, View | undefined>)[SHARED] ?? instantiate(viewClass, view.viewArgs))
+    : undefined;
+  let getRoute: { handler: ViewHandler; options: Record<string, unknown> } | undefined;
+  for (const route of routes) {
+    const handler = decorate(viewClass, name, bindView(viewClass, view.viewArgs, shared, factory, route.handler, ensure));
+    if (route.methods.includes('GET')) getRoute = { handler, options: route.options };
+    own(route.methods, 'serves it');
+    app.route({ ...route.options, method: route.methods, url: path, handler, exposeHeadRoute: false, config: { ...(route.options.config as object), ...config } } as RouteOptions);
   }
 
-  const impliedHead = table.get('HEAD');
-  if (impliedHead && !declared.includes('HEAD')) {
-    const handler = routeHandlers.get(overridden ? viewClass.prototype.dispatchRequest : impliedHead)!;
+  // HEAD through GET: GET's handler and options, the body dropped.
+  if (impliedHead && getRoute) {
     own(['HEAD'], 'serves it through GET');
-    app.route({ ...routeOptions, method: 'HEAD', url: path, handler, exposeHeadRoute: false, config, onSend: withBodyDropped(routeOptions.onSend) } as RouteOptions);
+    const onSend = withBodyDropped(getRoute.options.onSend as RouteShorthandOptions['onSend']);
+    app.route({ ...getRoute.options, method: 'HEAD', url: path, handler: getRoute.handler, exposeHeadRoute: false, config: { ...(getRoute.options.config as object), ...config }, onSend } as RouteOptions);
   }
 
+  const allow = allowHeader(viewClass, table);
   const automatic: Record<string, unknown> = { url: path, exposeHeadRoute: false, config, schema: { hide: true } };
-  for (const key of AUTOMATIC_ROUTE_OPTIONS) if (routeOptions[key] !== undefined && key !== 'config') automatic[key] = routeOptions[key];
+  for (const key of AUTOMATIC_ROUTE_OPTIONS) if (routeOptions[key] !== undefined) automatic[key] = routeOptions[key];
 
   const automaticOptionsRoute = answersOptions(viewClass, table);
   if (automaticOptionsRoute) {
@@ -118,15 +105,49 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
 }
 
 /**
+ * A `View` is one route for all its methods. A `MethodView` is one route per verb, each with
+ * the view's options merged with its own (`static verbOptions` and `@schema`), and an
+ * `operationId` for OpenAPI made from the view name and the verb.
+ */
+function viewRoutes(viewClass: ViewClass, name: string, table: HandlerTable, impliedHead: boolean, viewOptions: Record<string, unknown>): ViewRoute[] {
+  const served = [...table.keys()].filter((m) => !(m === 'HEAD' && impliedHead));
+  if (!(viewClass.prototype instanceof MethodView)) {
+    return served.length === 0 ? [] : [{ methods: served, handler: table.get(served[0])!, options: viewOptions }];
+  }
+  const dispatch = viewClass.prototype.dispatchRequest;
+  // An overridden dispatchRequest runs around every verb; the verb handler is then its business.
+  const overridden = dispatch !== MethodView.prototype.dispatchRequest;
+  const verbOptions = (viewClass as unknown as typeof MethodView).verbOptions;
+  return served.map((m) => {
+    const handler = table.get(m)!;
+    const verb = m.toLowerCase() as Verb;
+    const own = [verbOptions?.[verb], verbMetadata(handler)];
+    own.forEach((layer) => checkRouteOptions(layer, `the ${verb} options of view '${name}'`, verb));
+    const options = mergeRouteOptions({ schema: { operationId: operationId(name, verb) } }, viewOptions, ...own);
+    return { methods: [m], handler: overridden ? dispatch : handler, options };
+  });
+}
+
+/** `getUser` for view `user` and verb `get`; `postUserList` for `user-list` and `post`. */
+function operationId(name: string, verb: string): string {
+  return verb + name.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0].toUpperCase() + part.slice(1)).join('');
+}
+
+/**
  * The per-request part: an instance (or the shared one) and the handler through the context's
  * dispatcher. With the default dispatcher, three shapes so the common cases pay for no spread,
  * no bind and no branch; a replacement dispatcher is called per request with a bound handler.
  */
-function bindView(viewClass: ViewClass, args: readonly unknown[], shared: View | undefined, handler: Function, ensure: EnsureSync): ViewHandler {
+function bindView(viewClass: ViewClass, args: readonly unknown[], shared: View | undefined, factory: ViewFactory | undefined, handler: Function, ensure: EnsureSync): ViewHandler {
   if (ensure !== defaultEnsureSync) {
     return function dispatchedView(request, reply) {
-      const self = shared ?? instantiate(viewClass, args);
+      const self = shared ?? (factory ? factory(request) : instantiate(viewClass, args));
       return ensure(handler.bind(self) as ViewHandler)(request, reply);
+    };
+  }
+  if (factory !== undefined) {
+    return function viewFromFactory(request, reply) {
+      return callHandler(handler, factory(request), request, reply);
     };
   }
   if (shared !== undefined) {

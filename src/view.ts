@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { dispatchThrough, dispatcherOf } from './ensure-sync';
 import { errors } from './errors';
+import type { ViewRouteOptions } from './route-options';
 
 /** HTTP's method names, as Node's `http.METHODS` lists them. */
 export const HTTP_METHODS = [
@@ -39,6 +40,9 @@ export type ViewHandler = (request: FastifyRequest, reply: FastifyReply) => unkn
  */
 export type ViewDecorator = (view: ViewHandler) => ViewHandler;
 
+/** Builds the view instance for one request (see `asViewFrom`). */
+export type ViewFactory<V extends View = View> = (request: FastifyRequest) => V;
+
 /** Any concrete view class (what `asView` can build from). */
 // `any[]` is what lets a constructor with required parameters match; nothing of it reaches users.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,6 +54,7 @@ export interface ViewStatics {
   readonly decorators: readonly ViewDecorator[];
   readonly provideAutomaticOptions?: boolean;
   readonly initEveryRequest: boolean;
+  readonly viewOptions?: ViewRouteOptions;
 }
 
 /**
@@ -91,6 +96,8 @@ export abstract class View {
   static provideAutomaticOptions?: boolean;
   /** `true`: a new instance per request. `false`: one instance, built by `asView`, serves every request. */
   static initEveryRequest = true;
+  /** Fastify route options for every route of the view (schema, hooks, config…); `addView` options win. */
+  static viewOptions?: ViewRouteOptions;
 
   /** The handler: its return value (or what its Promise resolves to) is the reply payload. */
   abstract dispatchRequest(request: FastifyRequest, reply: FastifyReply): unknown;
@@ -119,7 +126,24 @@ export abstract class View {
   }
 
   static asView<C extends ViewClass>(this: C, name: string, ...args: ConstructorParameters<C>): ViewFunction<C> {
-    return createViewFunction(this, name, args);
+    return createViewFunction(this, name, args, undefined);
+  }
+
+  /**
+   * Like `asView`, but every request builds its instance with `factory(request)`: for
+   * per-request dependencies (a DI scope, the user, a transaction).
+   *
+   * @example
+   * app.addView('/users/:id', UserAPI.asViewFrom('user', (request) => new UserAPI(request.diScope.resolve('db'))));
+   */
+  static asViewFrom<C extends ViewClass>(this: C, name: string, factory: ViewFactory<InstanceType<C>>): ViewFunction<C> {
+    if (typeof factory !== 'function') {
+      throw new errors.FCV_ERR_INVALID_VIEW_CLASS(String(name), `asViewFrom needs a factory function (request) => instance, got ${typeof factory}`);
+    }
+    if (this.initEveryRequest === false) {
+      throw new errors.FCV_ERR_INVALID_VIEW_CLASS(String(name), 'a factory builds an instance per request, which initEveryRequest = false forbids');
+    }
+    return createViewFunction(this, name, [], factory);
   }
 }
 
@@ -177,7 +201,7 @@ export function instantiate<V>(viewClass: new (...args: never[]) => V, args: rea
   return args.length === 0 ? new viewClass() : new (viewClass as new (...a: unknown[]) => V)(...args);
 }
 
-function createViewFunction<C extends ViewClass>(viewClass: C, name: string, args: readonly unknown[]): ViewFunction<C> {
+function createViewFunction<C extends ViewClass>(viewClass: C, name: string, args: readonly unknown[], factory: ViewFactory | undefined): ViewFunction<C> {
   if (typeof name !== 'string' || name.length === 0) {
     throw new errors.FCV_ERR_INVALID_VIEW_NAME(JSON.stringify(name) ?? String(name));
   }
@@ -190,7 +214,9 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
   const view: ViewHandler = function view(request, reply) {
     const current = fn.viewClass;
     let self: View;
-    if (current.initEveryRequest === false) {
+    if (factory !== undefined) {
+      self = factory(request);
+    } else if (current.initEveryRequest === false) {
       if (shared?.of !== current) shared = { of: current, instance: instantiate(current, args) };
       self = shared.instance;
     } else {
@@ -206,12 +232,15 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
     methods: { get: () => methodsOf(fn.viewClass), enumerable: true },
     provideAutomaticOptions: { get: () => providesAutomaticOptions(fn.viewClass), enumerable: true },
     [SHARED]: { get: () => (shared?.of === fn.viewClass ? shared.instance : undefined) },
+    [FACTORY]: { value: factory },
   });
   return fn;
 }
 
 /** Where a view function keeps its `initEveryRequest = false` instance, for `addView` to reuse. */
 export const SHARED = Symbol('fastify-class-views.sharedInstance');
+/** Where a view function from `asViewFrom` keeps its factory. */
+export const FACTORY = Symbol('fastify-class-views.factory');
 
 /** True for what `asView()` returned. */
 export function isViewFunction(value: unknown): value is ViewFunction {

@@ -1,0 +1,73 @@
+import type { RouteShorthandOptions } from 'fastify';
+import { errors } from './errors';
+import type { HttpMethod } from './view';
+
+/**
+ * Fastify route options for a view's routes (`schema`, hooks, `config`, `constraints`,
+ * `handlerTimeout`, `bodyLimit`, `logLevel`, `errorHandler`, …), plus `method` to replace the
+ * view's own list of methods.
+ */
+export interface ViewRouteOptions extends Omit<RouteShorthandOptions, 'exposeHeadRoute'> {
+  /** Serve these methods instead of the view's `methods`. */
+  method?: HttpMethod | readonly HttpMethod[];
+}
+
+/**
+ * Route options for one verb of a `MethodView`: its own `schema`, hooks, `config`,
+ * `handlerTimeout`… They win over the view's options (hooks run after the view's).
+ */
+export type VerbRouteOptions = Omit<ViewRouteOptions, 'method' | 'constraints' | 'prefixTrailingSlash'>;
+
+/** The lifecycle hooks a route option may carry; layers add to them instead of replacing them. */
+const HOOKS = new Set(['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend', 'onResponse', 'onTimeout', 'onError', 'onRequestAbort']);
+
+/** Options that make no sense on a view, each with the reason given to the user. */
+const REFUSED: Record<string, string> = {
+  handler: 'the view is the handler; pass the view function as the second argument of addView',
+  url: 'the path is the first argument of addView',
+  path: 'the path is the first argument of addView',
+  exposeHeadRoute: 'views answer HEAD themselves (through head(), or get() with the body dropped)',
+  websocket: 'a view answers HTTP requests; register WebSocket routes with @fastify/websocket directly',
+  wsHandler: 'a view answers HTTP requests; register WebSocket routes with @fastify/websocket directly',
+};
+
+/** Set once per view: every route of a view shares its path, so these cannot differ per verb. */
+const VIEW_ONLY = new Set(['method', 'constraints', 'prefixTrailingSlash']);
+
+/** Throws `FCV_ERR_INVALID_OPTION` for an option a view cannot honour; `where` names the layer. */
+export function checkRouteOptions(options: unknown, where: string, verb?: string): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new errors.FCV_ERR_INVALID_OPTION(where, 'route options must be an object');
+  }
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (key in REFUSED) throw new errors.FCV_ERR_INVALID_OPTION(key, `${REFUSED[key]} (in ${where})`);
+    if (verb && VIEW_ONLY.has(key)) {
+      throw new errors.FCV_ERR_INVALID_OPTION(key, `set it on the view (addView options or viewOptions), not on the verb '${verb}' (in ${where})`);
+    }
+  }
+}
+
+/**
+ * Merges route-option layers, later layers winning: hooks are concatenated (earlier layers run
+ * first), `config` and `schema` are merged key by key, anything else is replaced.
+ */
+export function mergeRouteOptions(...layers: Array<object | undefined>): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) {
+    if (layer === undefined) continue;
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      if (HOOKS.has(key)) merged[key] = [...asArray(merged[key]), ...asArray(value)];
+      else if (key === 'config' || key === 'schema') merged[key] = { ...(merged[key] as object), ...(value as object) };
+      else merged[key] = value;
+    }
+  }
+  return merged;
+}
+
+function asArray(value: unknown): unknown[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
