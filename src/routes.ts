@@ -60,7 +60,6 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   const own = (methods: readonly string[], role: string): void => {
     for (const m of methods) registry.owned.set(`${m} ${url} ${constraintsKey}`, { view: name, role });
   };
-  const config = { ...routeOptions.config, [VIEW_NAME]: name };
   const impliedHead = !declared.includes('HEAD') && table.has('HEAD');
 
   // What the view serves: a route per verb for a MethodView, one route for a View's methods.
@@ -75,18 +74,18 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
     const handler = decorate(viewClass, name, bindView(viewClass, view.viewArgs, shared, factory, route.handler, ensure));
     if (route.methods.includes('GET')) getRoute = { handler, options: route.options };
     own(route.methods, 'serves it');
-    app.route({ ...route.options, method: route.methods, url: path, handler, exposeHeadRoute: false, config: { ...(route.options.config as object), ...config } } as RouteOptions);
+    app.route({ ...route.options, method: route.methods, url: path, handler, exposeHeadRoute: false, config: { ...(route.options.config as object), [VIEW_NAME]: name } } as RouteOptions);
   }
 
   // HEAD through GET: GET's handler and options, the body dropped.
   if (impliedHead && getRoute) {
     own(['HEAD'], 'serves it through GET');
     const onSend = withBodyDropped(getRoute.options.onSend as RouteShorthandOptions['onSend']);
-    app.route({ ...getRoute.options, method: 'HEAD', url: path, handler: getRoute.handler, exposeHeadRoute: false, config: { ...(getRoute.options.config as object), ...config }, onSend } as RouteOptions);
+    app.route({ ...getRoute.options, method: 'HEAD', url: path, handler: getRoute.handler, exposeHeadRoute: false, config: { ...(getRoute.options.config as object), [VIEW_NAME]: name }, onSend } as RouteOptions);
   }
 
   const allow = allowHeader(viewClass, table);
-  const automatic: Record<string, unknown> = { url: path, exposeHeadRoute: false, config, schema: { hide: true } };
+  const automatic: Record<string, unknown> = { url: path, exposeHeadRoute: false, config: { ...routeOptions.config, [VIEW_NAME]: name }, schema: { hide: true } };
   for (const key of AUTOMATIC_ROUTE_OPTIONS) if (routeOptions[key] !== undefined) automatic[key] = routeOptions[key];
 
   const automaticOptionsRoute = answersOptions(viewClass, table);

@@ -1,0 +1,67 @@
+import * as decorated from './fixtures/library-legacy-decorators';
+import { libraryApp, openapi } from './fixtures/library-api';
+import { registerStatic } from './fixtures/library-static';
+import { author, createAuthor, idParams } from './fixtures/library-schemas';
+
+type Operation = { operationId?: string; summary?: string; description?: string; tags?: string[]; parameters?: Array<{ name: string; in: string }>; requestBody?: unknown; responses?: Record<string, unknown> };
+type Document = { paths: Record<string, Record<string, Operation>> };
+
+describe('OpenAPI with @fastify/swagger', () => {
+  it('lists every view verb as an operation, and no HEAD, OPTIONS or 405 route', async () => {
+    const doc = openapi(await libraryApp({ register: registerStatic })) as Document;
+    expect(Object.keys(doc.paths).sort()).toEqual(['/authors', '/authors/{id}']);
+    expect(Object.keys(doc.paths['/authors']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/authors/{id}']).sort()).toEqual(['delete', 'get']);
+  });
+
+  it('derives operationIds from the view name and the verb', async () => {
+    const doc = openapi(await libraryApp({ register: registerStatic })) as Document;
+    const ids = Object.values(doc.paths).flatMap((operations) => Object.values(operations).map((operation) => operation.operationId));
+    expect(ids.sort()).toEqual(['deleteAuthorItem', 'getAuthorItem', 'getAuthorList', 'postAuthorList']);
+  });
+
+  it('carries each verb schema, summary, description and the view tags', async () => {
+    const doc = openapi(await libraryApp({ register: registerStatic })) as Document;
+    const read = doc.paths['/authors/{id}'].get;
+    expect(read).toMatchObject({ summary: 'Read an author', description: 'One author by id.', tags: ['authors'] });
+    expect(read.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', schema: idParams.properties.id })]);
+    expect(read.responses?.['200']).toMatchObject({ content: { 'application/json': { schema: author } } });
+    const create = doc.paths['/authors'].post;
+    expect(create).toMatchObject({ summary: 'Create an author', tags: ['authors'] });
+    expect(create.requestBody).toMatchObject({ content: { 'application/json': { schema: createAuthor.body } } });
+    expect(create.responses?.['201']).toBeDefined();
+  });
+
+  it('keeps an operationId given in the schema', async () => {
+    const { MethodView } = await import('../src');
+    class Ping extends MethodView {
+      static override verbOptions = { get: { schema: { operationId: 'healthCheck' } } };
+      get() {
+        return 'pong';
+      }
+    }
+    const doc = openapi(await libraryApp({ register: async (app) => void app.addView('/ping', Ping.asView('ping')) })) as Document;
+    expect(doc.paths['/ping'].get.operationId).toBe('healthCheck');
+  });
+});
+
+describe('the decorator form (experimentalDecorators)', () => {
+  it('is really compiled as legacy decorators', () => {
+    expect(decorated.decoratorMode).toEqual(['legacy']);
+  });
+
+  it('produces the same OpenAPI document as the static form', async () => {
+    const fromStatic = openapi(await libraryApp({ register: registerStatic }));
+    const fromDecorators = openapi(await libraryApp({ entries: [decorated.AuthorList, decorated.AuthorItem] }));
+    expect(fromDecorators).toEqual(fromStatic);
+  });
+
+  it('produces the same routes as the static form', async () => {
+    const fromStatic = await libraryApp({ register: registerStatic });
+    const fromDecorators = await libraryApp({ entries: [decorated.AuthorList, decorated.AuthorItem] });
+    expect(fromDecorators.printRoutes({ commonPrefix: false })).toBe(fromStatic.printRoutes({ commonPrefix: false }));
+    expect((await fromDecorators.inject('/authors/x')).statusCode).toBe(400);
+    expect((await fromDecorators.inject({ method: 'POST', url: '/authors', payload: { name: 'Octavia' } })).json()).toEqual({ id: 2, name: 'Octavia' });
+    expect(fromDecorators.urlFor('AuthorItem', { id: 1 })).toBe('/authors/1');
+  });
+});
