@@ -114,3 +114,11 @@ const sync: number = ensureSync((a: number, b: number) => a + b)(1, 2);
 const asyncResult: Promise<number> = ensureSync(async (a: number, b: number) => a + b)(1, 2);
 
 export { method, notMethod, url, name, methods, sync, asyncResult, Typo, Narrow, Decorated };
+
+// The README's replacement dispatcher compiles as written.
+import { AsyncLocalStorage } from 'node:async_hooks';
+const storage = new AsyncLocalStorage<{ requestId: string }>();
+const withRequestContext: EnsureSync = (handler) => function (request, reply) {
+  return storage.run({ requestId: (request as FastifyRequest).id }, () => handler.call(this, request, reply));
+};
+void app.register(fastifyViews, { ensureSync: withRequestContext });
