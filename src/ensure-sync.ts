@@ -46,11 +46,20 @@ export function dispatcherOf(server: unknown): EnsureSync {
 /** The default dispatcher's body: a sync result as it is, a thenable settled and checked. */
 export function callHandler(handler: Function, view: unknown, request: unknown, reply: unknown): unknown {
   const result = handler.call(view, request, reply);
-  // A duck test rather than `instanceof Promise`: any thenable counts, as in Fastify.
-  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-    return settle(result, reply, handler, view);
-  }
-  return result;
+  return isThenable(result) ? settle(result, reply, handler, view) : result;
+}
+
+/** A duck test rather than `instanceof Promise`: any thenable counts, as in Fastify. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Runs `handler` on the view an async factory resolves to. The handler's result then always
+ * arrives through a Promise, so it is checked like an async handler's.
+ */
+export function callOnPendingView(pending: PromiseLike<unknown>, handler: Function, run: (view: unknown) => unknown, reply: unknown): Promise<unknown> {
+  return settle(Promise.resolve(pending).then(run), reply, handler, undefined);
 }
 
 async function settle(pending: PromiseLike<unknown>, reply: unknown, handler: Function, view: unknown): Promise<unknown> {

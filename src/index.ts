@@ -18,6 +18,7 @@ export type { EnsureSync } from './ensure-sync';
 export type { ViewRouteOptions, VerbRouteOptions } from './route-options';
 export type { UrlParams } from './endpoints';
 export { errors } from './errors';
+export type { BackgroundTask } from './background';
 
 export default fastifyViews;
 export type { ViewReply, ViewRequest } from './typed-handlers';

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { BackgroundWork } from './background';
 import { Endpoints, UrlParams } from './endpoints';
 import { EnsureSync, VIEW_NAME, ensureSync as defaultEnsureSync } from './ensure-sync';
 import { errors } from './errors';
@@ -27,6 +28,8 @@ export interface FastifyViewsOptions {
   prefix?: string;
   /** Replaces the default dispatcher for every view handler call (tracing, timeouts, async context…). */
   ensureSync?: EnsureSync;
+  /** How long `app.close()` waits for pending `reply.background` tasks, in ms (default 10 000). */
+  backgroundTimeout?: number;
 }
 
 declare module 'fastify' {
@@ -44,14 +47,20 @@ declare module 'fastify' {
 }
 
 const plugin: FastifyPluginAsync<FastifyViewsOptions> = async function fastifyViews(fastify, options) {
-  const { views = [], prefix, ensureSync = defaultEnsureSync } = options;
+  const { views = [], prefix, ensureSync = defaultEnsureSync, backgroundTimeout = 10_000 } = options;
   if (typeof ensureSync !== 'function') {
     throw new errors.FCV_ERR_INVALID_OPTION('ensureSync', `expected a function, got ${typeof ensureSync}`);
   }
   if (!Array.isArray(views)) {
     throw new errors.FCV_ERR_INVALID_OPTION('views', 'expected an array of { path, view, options }');
   }
+  if (typeof backgroundTimeout !== 'number' || !(backgroundTimeout >= 0)) {
+    throw new errors.FCV_ERR_INVALID_OPTION('backgroundTimeout', `expected a number of milliseconds >= 0, got ${String(backgroundTimeout)}`);
+  }
   const registry: ViewRegistry = { endpoints: new Endpoints(), owned: new Map() };
+  const background = new BackgroundWork(backgroundTimeout);
+  fastify.decorateReply('background', background.schedule());
+  fastify.addHook('onClose', (app) => background.drain(app));
 
   fastify.decorate('ensureSync', ensureSync);
   fastify.decorate('addView', function addView(this: FastifyInstance, path: string, view: ViewFunction, routeOptions?: ViewRouteOptions) {

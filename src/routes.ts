@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, RouteShorthandOptions } from 'fastify';
 import { Endpoints, prefixed } from './endpoints';
-import { EnsureSync, VIEW_NAME, callHandler, dispatcherOf, ensureSync as defaultEnsureSync } from './ensure-sync';
+import { EnsureSync, VIEW_NAME, callHandler, callOnPendingView, dispatcherOf, ensureSync as defaultEnsureSync, isThenable } from './ensure-sync';
 import { errors, methodNotAllowed } from './errors';
 import { routeMetadata, verbMetadata } from './decorators';
 import { MethodView, Verb } from './method-view';
@@ -139,14 +139,19 @@ function operationId(name: string, verb: string): string {
  */
 function bindView(viewClass: ViewClass, args: readonly unknown[], shared: View | undefined, factory: ViewFactory | undefined, handler: Function, ensure: EnsureSync): ViewHandler {
   if (ensure !== defaultEnsureSync) {
+    const dispatch = (self: unknown, request: FastifyRequest, reply: FastifyReply) => ensure(handler.bind(self) as ViewHandler)(request, reply);
     return function dispatchedView(request, reply) {
       const self = shared ?? (factory ? factory(request) : instantiate(viewClass, args));
-      return ensure(handler.bind(self) as ViewHandler)(request, reply);
+      return isThenable(self) ? callOnPendingView(self, handler, (view) => dispatch(view, request, reply), reply) : dispatch(self, request, reply);
     };
   }
   if (factory !== undefined) {
     return function viewFromFactory(request, reply) {
-      return callHandler(handler, factory(request), request, reply);
+      const self = factory(request);
+      // An async factory (e.g. one that opens a transaction) makes the call async.
+      return isThenable(self)
+        ? callOnPendingView(self, handler, (view) => callHandler(handler, view, request, reply), reply)
+        : callHandler(handler, self, request, reply);
     };
   }
   if (shared !== undefined) {

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { dispatchThrough, dispatcherOf } from './ensure-sync';
+import { callOnPendingView, dispatchThrough, dispatcherOf, isThenable } from './ensure-sync';
 import { errors } from './errors';
 import type { ViewRouteOptions } from './route-options';
 
@@ -40,8 +40,8 @@ export type ViewHandler = (request: FastifyRequest, reply: FastifyReply) => unkn
  */
 export type ViewDecorator = (view: ViewHandler) => ViewHandler;
 
-/** Builds the view instance for one request (see `asViewFrom`). */
-export type ViewFactory<V extends View = View> = (request: FastifyRequest) => V;
+/** Builds the view instance for one request (see `asViewFrom`), sync or async. */
+export type ViewFactory<V extends View = View> = (request: FastifyRequest) => V | PromiseLike<V>;
 
 /** Any concrete view class (what `asView` can build from). */
 // `any[]` is what lets a constructor with required parameters match; nothing of it reaches users.
@@ -215,7 +215,11 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
     const current = fn.viewClass;
     let self: View;
     if (factory !== undefined) {
-      self = factory(request);
+      const built = factory(request);
+      if (isThenable(built)) {
+        return callOnPendingView(built, view, (instance) => dispatchThrough(dispatcherOf(request.server), (instance as View).dispatchRequest, instance, request, reply), reply);
+      }
+      self = built;
     } else if (current.initEveryRequest === false) {
       if (shared?.of !== current) shared = { of: current, instance: instantiate(current, args) };
       self = shared.instance;
