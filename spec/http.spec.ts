@@ -195,6 +195,44 @@ describe('faults in user code', () => {
 });
 
 describe('concurrency', () => {
+  it('keeps request data stored on this apart across awaits for 1,000 concurrent requests', async () => {
+    class Profile extends MethodView {
+      private user = '';
+      private trail: string[] = [];
+      async get(request: FastifyRequest<{ Params: { user: string } }>) {
+        this.user = request.params.user;
+        for (let step = 0; step < 3; step++) {
+          await new Promise((resolve) => setImmediate(resolve));
+          this.trail.push(`${this.user}:${step}`);
+        }
+        return { user: this.user, trail: this.trail };
+      }
+    }
+    const app = await appWithViews();
+    app.addView('/profiles/:user', Profile.asView('profile'));
+    const users = Array.from({ length: 1000 }, (_, i) => `u${i}`);
+    const answers = await Promise.all(users.map((user) => app.inject(`/profiles/${user}`)));
+    answers.forEach((answer, i) => {
+      expect(answer.json()).toEqual({ user: users[i], trail: [0, 1, 2].map((step) => `${users[i]}:${step}`) });
+    });
+  });
+
+  it('shares one instance, and so its fields, when initEveryRequest is false (as the README warns)', async () => {
+    class Counter extends MethodView {
+      static override initEveryRequest = false;
+      private hits = 0;
+      async get() {
+        this.hits += 1;
+        await new Promise((resolve) => setImmediate(resolve));
+        return { hits: this.hits };
+      }
+    }
+    const app = await appWithViews();
+    app.addView('/', Counter.asView('counter'));
+    const answers = await Promise.all(Array.from({ length: 10 }, () => app.inject('/')));
+    expect(answers.map((answer) => answer.json().hits)).toEqual(Array(10).fill(10));
+  });
+
   it('keeps per-request state apart across 200 concurrent requests to an async view', async () => {
     class Echo extends View {
       private id = '';

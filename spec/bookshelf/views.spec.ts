@@ -1,0 +1,252 @@
+// The bookshelf sample's views, each run alone with runView and a fake store: no database, no app.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { EnsureSync, View, ViewFunction, ensureSync } from '../../src';
+import { ViewTestRequest, runView } from '../../src/testing';
+import { AuthorItem, AuthorList } from '../../samples/bookshelf/views/authors';
+import { BookItem, BookList } from '../../samples/bookshelf/views/books';
+import { Home } from '../../samples/bookshelf/views/home';
+import { serverTiming } from '../../samples/bookshelf/views/server-timing';
+import { FakeStore } from './fake-store';
+
+const KEY = 'test-key';
+const withKey = { 'x-api-key': KEY };
+
+const leGuin = { id: 1, name: 'Ursula K. Le Guin' };
+const butler = { id: 2, name: 'Octavia E. Butler' };
+const dispossessed = { id: 1, title: 'The Dispossessed', isbn: '9780061054884', year: 1974, authorId: 1 };
+const earthsea = { id: 2, title: 'A Wizard of Earthsea', isbn: '9780547773742', year: 1968, authorId: 1 };
+const kindred = { id: 3, title: 'Kindred', isbn: '9780807083697', year: 1979, authorId: 2 };
+/** A book as a client sends it: without an id. */
+const input = ({ id, ...book }: typeof kindred) => (void id, book);
+
+/** Where the app serves each endpoint the views link to with `request.server.urlFor`. */
+const ENDPOINTS: Record<string, string> = { authors: '/authors', author: '/authors/:id', books: '/books', book: '/books/:id' };
+
+/** Stands for the endpoints a view links to, which the throwaway app of runView does not have. */
+class Elsewhere extends View {
+  dispatchRequest() {
+    return 'not under test';
+  }
+}
+
+/**
+ * Runs `view` at its real path, as `buildApp` would: the app knows the API key, and the other
+ * endpoints exist (as stand-ins) so that `urlFor` can build Location and Link headers.
+ */
+function run(view: ViewFunction, request: ViewTestRequest = {}) {
+  return runView(view, {
+    path: ENDPOINTS[view.viewName],
+    ...request,
+    setup: (app: FastifyInstance) => {
+      app.decorate('bookshelfApiKey', KEY);
+      for (const [name, path] of Object.entries(ENDPOINTS)) {
+        if (name !== view.viewName) app.addView(path, Elsewhere.asView(name));
+      }
+    },
+  });
+}
+
+describe('AuthorList (/authors)', () => {
+  it('lists one page with the total, and links the next page', async () => {
+    const store = FakeStore.with([leGuin, butler]);
+    const res = await run(AuthorList.asView('authors', store), { query: { limit: 1 } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ items: [leGuin], total: 2, limit: 1, offset: 0 });
+    expect(res.headers.link).toBe('</authors?limit=1&offset=1>; rel="next"');
+  });
+
+  it('links the previous page, and no next one on the last page', async () => {
+    const store = FakeStore.with([leGuin, butler]);
+    const res = await run(AuthorList.asView('authors', store), { query: { limit: 1, offset: 1 } });
+    expect(res.body).toEqual({ items: [butler], total: 2, limit: 1, offset: 1 });
+    expect(res.headers.link).toBe('</authors?limit=1&offset=0>; rel="prev"');
+  });
+
+  it('bounds the page size through its query schema', async () => {
+    const view = AuthorList.asView('authors', new FakeStore());
+    expect((await run(view, { query: { limit: 101 } })).status).toBe(400);
+    expect((await run(view, { query: { limit: 0 } })).status).toBe(400);
+    expect((await run(view, { query: { offset: -1 } })).status).toBe(400);
+  });
+
+  it('adds an author: 201, Location built with urlFor, the new author as body', async () => {
+    const store = FakeStore.with([leGuin]);
+    const res = await run(AuthorList.asView('authors', store), { method: 'POST', headers: withKey, body: { name: 'Octavia E. Butler' } });
+    expect([res.status, res.headers.location, res.body]).toEqual([201, '/authors/2', butler]);
+    expect(store.authors).toEqual([leGuin, butler]);
+  });
+
+  it('refuses a write without the API key with 401 before looking at the body', async () => {
+    const view = AuthorList.asView('authors', new FakeStore());
+    const anonymous = await run(view, { method: 'POST', body: { unexpected: true } });
+    expect([anonymous.status, anonymous.headers['www-authenticate']]).toEqual([401, 'ApiKey header="x-api-key"']);
+    const wrongKey = await run(view, { method: 'POST', headers: { 'x-api-key': 'guess' }, body: { name: 'Anyone' } });
+    expect(wrongKey.status).toBe(401);
+    const badBody = await run(view, { method: 'POST', headers: withKey, body: { unexpected: true } });
+    expect([badBody.status, (badBody.body as { message: string }).message]).toEqual([400, "body must have required property 'name'"]);
+  });
+
+  it('reads without a key', async () => {
+    expect((await run(AuthorList.asView('authors', new FakeStore()))).status).toBe(200);
+  });
+
+  it('answers 405 with Allow for a method it lacks', async () => {
+    const res = await run(AuthorList.asView('authors', new FakeStore()), { method: 'DELETE', headers: withKey });
+    expect([res.status, res.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS, POST']);
+  });
+});
+
+describe('AuthorItem (/authors/:id)', () => {
+  it('returns the author with their first books, the count and a link to all of them', async () => {
+    const store = FakeStore.with([leGuin, butler], [dispossessed, earthsea, kindred]);
+    const res = await run(AuthorItem.asView('author', store), { params: { id: 1 } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ...leGuin, bookCount: 2, books: [dispossessed, earthsea], booksUrl: '/books?authorId=1' });
+  });
+
+  it('runs its three queries concurrently', async () => {
+    const store = FakeStore.with([leGuin], [dispossessed]);
+    await run(AuthorItem.asView('author', store), { params: { id: 1 } });
+    expect(store.maxInFlight).toBe(3);
+  });
+
+  it('answers 404 for a missing author, and 400 for an id that is not one', async () => {
+    const view = AuthorItem.asView('author', new FakeStore());
+    const missing = await run(view, { params: { id: 9 } });
+    expect([missing.status, missing.body]).toEqual([404, { statusCode: 404, code: 'BOOKSHELF_NOT_FOUND', error: 'Not Found', message: 'author 9 does not exist' }]);
+    expect((await run(view, { params: { id: 'nine' } })).status).toBe(400);
+  });
+
+  it('renames an author', async () => {
+    const store = FakeStore.with([leGuin]);
+    const res = await run(AuthorItem.asView('author', store), { method: 'PUT', params: { id: 1 }, headers: withKey, body: { name: 'Ursula Le Guin' } });
+    expect([res.status, res.body]).toEqual([200, { id: 1, name: 'Ursula Le Guin' }]);
+  });
+
+  it('answers 409 when deleting an author who still has books, 204 once they have none', async () => {
+    const store = FakeStore.with([leGuin], [dispossessed]);
+    const view = AuthorItem.asView('author', store);
+    const refused = await run(view, { method: 'DELETE', params: { id: 1 }, headers: withKey });
+    expect([refused.status, (refused.body as { code: string }).code]).toEqual([409, 'BOOKSHELF_CONFLICT']);
+    store.books = [];
+    const deleted = await run(view, { method: 'DELETE', params: { id: 1 }, headers: withKey });
+    expect([deleted.status, deleted.text]).toEqual([204, '']);
+    expect(store.authors).toEqual([]);
+  });
+
+  it('needs the key for PUT and DELETE only', async () => {
+    const view = AuthorItem.asView('author', FakeStore.with([leGuin]));
+    expect((await run(view, { method: 'PUT', params: { id: 1 }, body: { name: 'x' } })).status).toBe(401);
+    expect((await run(view, { method: 'DELETE', params: { id: 1 } })).status).toBe(401);
+    expect((await run(view, { params: { id: 1 } })).status).toBe(200);
+  });
+});
+
+describe('BookList (/books)', () => {
+  it("lists one author's books, keeping the filter in the Link header", async () => {
+    const store = FakeStore.with([leGuin, butler], [dispossessed, earthsea, kindred]);
+    const res = await run(BookList.asView('books', store), { query: { authorId: 1, limit: 1 } });
+    expect(res.body).toEqual({ items: [dispossessed], total: 2, limit: 1, offset: 0 });
+    expect(res.headers.link).toBe('</books?authorId=1&limit=1&offset=1>; rel="next"');
+  });
+
+  it('adds a book with 201 and Location', async () => {
+    const store = FakeStore.with([leGuin]);
+    const res = await run(BookList.asView('books', store), { method: 'POST', headers: withKey, body: input(earthsea) });
+    expect([res.status, res.headers.location, res.body]).toEqual([201, '/books/1', { ...earthsea, id: 1 }]);
+  });
+
+  it('answers 409 for an ISBN already on the shelf and 422 for an unknown author', async () => {
+    const view = BookList.asView('books', FakeStore.with([leGuin], [dispossessed]));
+    const duplicate = await run(view, { method: 'POST', headers: withKey, body: { ...input(dispossessed), title: 'Again' } });
+    expect(duplicate.status).toBe(409);
+    const orphan = await run(view, { method: 'POST', headers: withKey, body: { ...input(kindred), authorId: 7 } });
+    expect([orphan.status, (orphan.body as { message: string }).message]).toEqual([422, 'author 7 does not exist']);
+  });
+
+  it('validates the ISBN', async () => {
+    const view = BookList.asView('books', FakeStore.with([leGuin]));
+    const res = await run(view, { method: 'POST', headers: withKey, body: { title: 'X', isbn: '978-0-06-105488-4', year: 1974, authorId: 1 } });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('BookItem (/books/:id)', () => {
+  it('changes only the fields a PATCH sends', async () => {
+    const store = FakeStore.with([leGuin], [dispossessed]);
+    const res = await run(BookItem.asView('book', store), { method: 'PATCH', params: { id: 1 }, headers: withKey, body: { year: 1975 } });
+    expect([res.status, res.body]).toEqual([200, { ...dispossessed, year: 1975 }]);
+  });
+
+  it('refuses an empty PATCH and unknown fields', async () => {
+    const view = BookItem.asView('book', FakeStore.with([leGuin], [dispossessed]));
+    expect((await run(view, { method: 'PATCH', params: { id: 1 }, headers: withKey, body: {} })).status).toBe(400);
+    expect((await run(view, { method: 'PATCH', params: { id: 1 }, headers: withKey, body: { pages: 3 } })).status).toBe(400);
+  });
+
+  it('answers 404 for a missing book on every verb', async () => {
+    const view = BookItem.asView('book', new FakeStore());
+    for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
+      const res = await run(view, { method, params: { id: 5 }, headers: withKey, ...(method === 'PATCH' ? { body: { year: 1 } } : {}) });
+      expect([method, res.status]).toEqual([method, 404]);
+    }
+  });
+
+  it('deletes a book', async () => {
+    const store = FakeStore.with([leGuin], [dispossessed]);
+    const res = await run(BookItem.asView('book', store), { method: 'DELETE', params: { id: 1 }, headers: withKey });
+    expect(res.status).toBe(204);
+    expect(store.books).toEqual([]);
+  });
+});
+
+describe('Home (/)', () => {
+  it('answers synchronously: dispatchRequest returns the payload itself, not a Promise', () => {
+    const request = { server: { urlFor: (name: string) => ENDPOINTS[name] } } as unknown as FastifyRequest;
+    const payload = new Home('/docs').dispatchRequest(request);
+    expect(payload).not.toBeInstanceOf(Promise);
+    expect(payload).toEqual({ name: 'bookshelf', links: { authors: '/authors', books: '/books', docs: '/docs' } });
+  });
+
+  it('links the lists and the docs', async () => {
+    const res = await run(Home.asView('home', '/docs'), { path: '/' });
+    expect(res.body).toEqual({ name: 'bookshelf', links: { authors: '/authors', books: '/books', docs: '/docs' } });
+  });
+});
+
+describe('serverTiming (a view decorator)', () => {
+  const reply = () => ({ sent: false, header: jest.fn() }) as unknown as FastifyReply & { header: jest.Mock };
+  const request = { server: { ensureSync } } as unknown as FastifyRequest;
+
+  it('keeps a sync view sync and sets the header at once', () => {
+    const r = reply();
+    const result = serverTiming(() => 'sync')(request, r);
+    expect(result).toBe('sync');
+    expect(r.header).toHaveBeenCalledWith('server-timing', expect.stringMatching(/^view;dur=\d+\.\d\d$/));
+  });
+
+  it('sets the header when an async view settles', async () => {
+    const r = reply();
+    const result = serverTiming(async () => 'async')(request, r);
+    expect(r.header).not.toHaveBeenCalled();
+    await expect(result).resolves.toBe('async');
+    expect(r.header).toHaveBeenCalledWith('server-timing', expect.stringMatching(/^view;dur=/));
+  });
+
+  it('is on every view, sync or async', async () => {
+    const home = await run(Home.asView('home', '/docs'), { path: '/' });
+    const authors = await run(AuthorList.asView('authors', new FakeStore()));
+    expect([home.headers['server-timing'], authors.headers['server-timing']]).toEqual([expect.stringMatching(/^view;dur=/), expect.stringMatching(/^view;dur=/)]);
+  });
+
+  it("calls the view through the app's dispatcher (request.server.ensureSync)", () => {
+    const dispatched: string[] = [];
+    const tracing: EnsureSync = (handler) => {
+      dispatched.push(handler.name);
+      return ensureSync(handler);
+    };
+    const tracedRequest = { server: { ensureSync: tracing } } as unknown as FastifyRequest;
+    expect(serverTiming(function listBooks() { return []; })(tracedRequest, reply())).toEqual([]);
+    expect(dispatched).toEqual(['listBooks']);
+  });
+});
