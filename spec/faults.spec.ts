@@ -25,7 +25,12 @@ const expected = (fault: Fault) => (fault === 'never settles' ? { status: 503, c
 
 async function serve(view: ViewFunction, options: ViewRouteOptions = {}, ensureSync?: EnsureSync) {
   const logs: Array<{ msg: string; err?: { message?: string } }> = [];
-  const stream = new Writable({ write: (chunk, _encoding, done) => done(null, void logs.push(JSON.parse(String(chunk)))) });
+  const stream = new Writable({
+    write: (chunk, _encoding, done) => {
+      logs.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
   const app = Fastify({ logger: { level: 'warn', stream } });
   await app.register(fastifyViews, ensureSync ? { ensureSync } : {});
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
