@@ -109,22 +109,6 @@ export abstract class View {
    * @example
    * app.addView('/users/:id', UserAPI.asView('user', db));
    */
-  /** @internal `View` accepts `static methods`, or `GET`. */
-  static [DERIVE_METHODS](this: ViewStatics): readonly HttpMethod[] {
-    return this.methods ?? DEFAULT_METHODS;
-  }
-
-  /** @internal Every accepted method (and `HEAD` with `GET`) goes to `dispatchRequest`. */
-  static [HANDLER_TABLE](this: ViewClass, methods: readonly HttpMethod[]): HandlerTable {
-    const dispatch = this.prototype.dispatchRequest;
-    if (typeof dispatch !== 'function') {
-      throw new errors.FCV_ERR_INVALID_VIEW_CLASS(this.name, 'its prototype has no dispatchRequest method');
-    }
-    const table = new Map<HttpMethod, Function>(methods.map((method) => [method, dispatch]));
-    if (table.has('GET') && !table.has('HEAD')) table.set('HEAD', dispatch);
-    return table;
-  }
-
   static asView<C extends ViewClass>(this: C, name: string, ...args: ConstructorParameters<C>): ViewFunction<C> {
     return createViewFunction(this, name, args, undefined);
   }
@@ -144,6 +128,22 @@ export abstract class View {
       throw new errors.FCV_ERR_INVALID_VIEW_CLASS(String(name), 'a factory builds an instance per request, which initEveryRequest = false forbids');
     }
     return createViewFunction(this, name, [], factory);
+  }
+
+  /** @internal `View` accepts `static methods`, or `GET`. */
+  static [DERIVE_METHODS](this: ViewStatics): readonly HttpMethod[] {
+    return this.methods ?? DEFAULT_METHODS;
+  }
+
+  /** @internal Every accepted method (and `HEAD` with `GET`) goes to `dispatchRequest`. */
+  static [HANDLER_TABLE](this: ViewClass, methods: readonly HttpMethod[]): HandlerTable {
+    const dispatch = this.prototype.dispatchRequest;
+    if (typeof dispatch !== 'function') {
+      throw new errors.FCV_ERR_INVALID_VIEW_CLASS(this.name, 'its prototype has no dispatchRequest method');
+    }
+    const table = new Map<HttpMethod, Function>(methods.map((method) => [method, dispatch]));
+    if (table.has('GET') && !table.has('HEAD')) table.set('HEAD', dispatch);
+    return table;
   }
 }
 
@@ -201,6 +201,11 @@ export function instantiate<V>(viewClass: new (...args: never[]) => V, args: rea
   return args.length === 0 ? new viewClass() : new (viewClass as new (...a: unknown[]) => V)(...args);
 }
 
+/** Where a view function keeps its `initEveryRequest = false` instance, for `addView` to reuse. */
+export const SHARED = Symbol('fastify-class-views.sharedInstance');
+/** Where a view function from `asViewFrom` keeps its factory. */
+export const FACTORY = Symbol('fastify-class-views.factory');
+
 function createViewFunction<C extends ViewClass>(viewClass: C, name: string, args: readonly unknown[], factory: ViewFactory | undefined): ViewFunction<C> {
   if (typeof name !== 'string' || name.length === 0) {
     throw new errors.FCV_ERR_INVALID_VIEW_NAME(JSON.stringify(name) ?? String(name));
@@ -240,11 +245,6 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
   });
   return fn;
 }
-
-/** Where a view function keeps its `initEveryRequest = false` instance, for `addView` to reuse. */
-export const SHARED = Symbol('fastify-class-views.sharedInstance');
-/** Where a view function from `asViewFrom` keeps its factory. */
-export const FACTORY = Symbol('fastify-class-views.factory');
 
 /** True for what `asView()` returned. */
 export function isViewFunction(value: unknown): value is ViewFunction {
