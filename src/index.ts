@@ -1,24 +1,61 @@
 /**
  * fastify-class-views: class-based, pluggable views for Fastify, after Flask's `View` and
  * `MethodView`. The one public entry; the testing helpers are `fastify-class-views/testing`.
+ *
+ * Published the way Fastify's own plugins are: `require('fastify-class-views')` is the plugin
+ * itself, with `.default`, `.fastifyViews` and the other named exports on it, and the typings are
+ * `export =` that function merged with a namespace, so that `import fastifyViews from` and
+ * `import { MethodView } from` work and type-check under node16/nodenext (ESM and CJS) and bundler.
  */
-import { fastifyViews } from './plugin';
+import fp from 'fastify-plugin';
+import { fastifyViews as plugin, viewsPlugin } from './plugin';
+import type { FastifyViewsOptions, ViewEntry, ViewRegistration } from './plugin';
+import { route, schema } from './decorators';
+import type { RouteDecoratorOptions, RouteMetadata } from './decorators';
+import { View, HTTP_METHODS } from './view';
+import type { HttpMethod, ViewClass, ViewDecorator, ViewFactory, ViewFunction, ViewHandler, ViewStatics } from './view';
+import { MethodView, VERBS } from './method-view';
+import type { Verb, VerbHandler, VerbOptions } from './method-view';
+import { ensureSync } from './ensure-sync';
+import type { EnsureSync } from './ensure-sync';
+import type { ViewRouteOptions, VerbRouteOptions } from './route-options';
+import type { UrlParams } from './endpoints';
+import { errors } from './errors';
+import type { BackgroundTask } from './background';
+import type { ViewReply, ViewRequest } from './typed-handlers';
 
-export { fastifyViews };
-export { viewsPlugin } from './plugin';
-export type { FastifyViewsOptions, ViewEntry, ViewRegistration } from './plugin';
-export { route, schema } from './decorators';
-export type { RouteDecoratorOptions, RouteMetadata } from './decorators';
-export { View, HTTP_METHODS } from './view';
-export type { HttpMethod, ViewClass, ViewDecorator, ViewFactory, ViewFunction, ViewHandler, ViewStatics } from './view';
-export { MethodView, VERBS } from './method-view';
-export type { Verb, VerbHandler, VerbOptions } from './method-view';
-export { ensureSync } from './ensure-sync';
-export type { EnsureSync } from './ensure-sync';
-export type { ViewRouteOptions, VerbRouteOptions } from './route-options';
-export type { UrlParams } from './endpoints';
-export { errors } from './errors';
-export type { BackgroundTask } from './background';
+/**
+ * The Fastify plugin (see ./plugin). A function declaration, so that the namespace below can
+ * merge with it; fastify-plugin marks this function itself (fp returns its argument).
+ */
+function fastifyViews(...args: Parameters<typeof plugin>): ReturnType<typeof plugin> {
+  return plugin(...args);
+}
+fp(fastifyViews, { fastify: '5.x', name: 'fastify-class-views' });
 
-export default fastifyViews;
-export type { ViewReply, ViewRequest } from './typed-handlers';
+declare namespace fastifyViews {
+  export { fastifyViews, fastifyViews as default };
+  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors };
+  export type {
+    FastifyViewsOptions, ViewEntry, ViewRegistration, RouteDecoratorOptions, RouteMetadata,
+    HttpMethod, ViewClass, ViewDecorator, ViewFactory, ViewFunction, ViewHandler, ViewStatics,
+    Verb, VerbHandler, VerbOptions, EnsureSync, ViewRouteOptions, VerbRouteOptions, UrlParams,
+    BackgroundTask, ViewReply, ViewRequest,
+  };
+}
+
+// Runtime side of the above. Written as `module.exports.NAME = …` because that is what Node's CJS
+// lexer detects: these are the names an ESM `import { … } from 'fastify-class-views'` can use.
+module.exports = fastifyViews;
+module.exports.default = fastifyViews;
+module.exports.fastifyViews = fastifyViews;
+module.exports.viewsPlugin = viewsPlugin;
+module.exports.route = route;
+module.exports.schema = schema;
+module.exports.View = View;
+module.exports.HTTP_METHODS = HTTP_METHODS;
+module.exports.MethodView = MethodView;
+module.exports.VERBS = VERBS;
+module.exports.ensureSync = ensureSync;
+module.exports.errors = errors;
+export = fastifyViews;
