@@ -1,0 +1,100 @@
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import type { FastifyReply } from 'fastify';
+import { MethodView, VerbOptions, ViewRequest } from '../../../src'; // in your app: 'fastify-class-views'
+import { notFound } from '../errors';
+import { Book, BookInput, BookPatch, BookQuery, ErrorReply, IdParams, NoContent, pageOf } from '../schemas';
+import type { Store } from '../store';
+import { apiKeySecurity, requireApiKey } from './api-key';
+import { pageLinks } from './pagination';
+import { serverTiming } from './server-timing';
+
+const tags = ['books'];
+
+const listBooks = {
+  tags, summary: 'List books', description: 'Paginated, optionally of one author; `Link` gives the next and previous pages.',
+  querystring: BookQuery,
+  response: { 200: pageOf(Book), '4xx': ErrorReply },
+};
+const createBook = {
+  tags, summary: 'Add a book', description: '409 for an ISBN already on the shelf, 422 for an unknown author.',
+  security: apiKeySecurity,
+  body: BookInput,
+  response: { 201: Book, '4xx': ErrorReply },
+};
+
+/** `/books`: the books, a page at a time (`?authorId=` for one author's), and where new ones are added. */
+export class BookList extends MethodView {
+  static override decorators = [serverTiming];
+  static override verbOptions = {
+    get: { schema: listBooks },
+    post: { schema: createBook, onRequest: requireApiKey },
+  } satisfies VerbOptions;
+
+  constructor(private readonly store: Store) {
+    super();
+  }
+
+  override async get(request: ViewRequest<typeof listBooks, JsonSchemaToTsProvider>, reply: FastifyReply) {
+    const { limit, offset, authorId } = request.query;
+    const [items, total] = await Promise.all([
+      this.store.listBooks({ authorId }, { limit, offset }),
+      this.store.countBooks({ authorId }),
+    ]);
+    const link = pageLinks(request, 'books', { authorId }, { limit, offset }, total);
+    if (link) reply.header('link', link);
+    return { items, total, limit, offset };
+  }
+
+  override async post(request: ViewRequest<typeof createBook, JsonSchemaToTsProvider>, reply: FastifyReply): Promise<Book> {
+    const book = await this.store.createBook(request.body);
+    reply.code(201).header('location', request.server.urlFor('book', { id: book.id }));
+    return book;
+  }
+}
+
+const readBook = {
+  tags, summary: 'Read a book',
+  params: IdParams,
+  response: { 200: Book, '4xx': ErrorReply },
+};
+const updateBook = {
+  tags, summary: 'Change some fields of a book', security: apiKeySecurity,
+  params: IdParams, body: BookPatch,
+  response: { 200: Book, '4xx': ErrorReply },
+};
+const deleteBook = {
+  tags, summary: 'Delete a book', security: apiKeySecurity,
+  params: IdParams,
+  response: { 204: NoContent, '4xx': ErrorReply },
+};
+
+/** `/books/:id`: one book. */
+export class BookItem extends MethodView {
+  static override decorators = [serverTiming];
+  static override verbOptions = {
+    get: { schema: readBook },
+    patch: { schema: updateBook, onRequest: requireApiKey },
+    delete: { schema: deleteBook, onRequest: requireApiKey },
+  } satisfies VerbOptions;
+
+  constructor(private readonly store: Store) {
+    super();
+  }
+
+  override async get(request: ViewRequest<typeof readBook, JsonSchemaToTsProvider>): Promise<Book> {
+    const book = await this.store.getBook(request.params.id);
+    if (!book) throw notFound('book', request.params.id);
+    return book;
+  }
+
+  override async patch(request: ViewRequest<typeof updateBook, JsonSchemaToTsProvider>): Promise<Book> {
+    const book = await this.store.updateBook(request.params.id, request.body);
+    if (!book) throw notFound('book', request.params.id);
+    return book;
+  }
+
+  override async delete(request: ViewRequest<typeof deleteBook, JsonSchemaToTsProvider>, reply: FastifyReply) {
+    if (!(await this.store.deleteBook(request.params.id))) throw notFound('book', request.params.id);
+    return reply.code(204).send();
+  }
+}

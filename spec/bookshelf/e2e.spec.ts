@@ -1,0 +1,249 @@
+// The bookshelf sample end to end: the real server (samples/bookshelf/main.ts) in a child process,
+// a fresh PGlite database in a temporary folder, HTTP over 127.0.0.1. PGlite cannot load inside
+// jest's module sandbox, hence the child process — which is also what a user runs.
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// The first start creates the database (initdb: seconds, more on a busy machine).
+jest.setTimeout(60_000);
+
+const ROOT = resolve(__dirname, '../..');
+const KEY = 'e2e-key';
+
+interface Server {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  /** Everything the process printed so far, for assertions and failure messages. */
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the sample as `npm start` does, on a free port, and resolves once it listens. */
+async function start(dataDir: string): Promise<Server> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'samples/bookshelf/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, API_KEY: KEY, LOG_LEVEL: 'warn' },
+  });
+  let printed = '';
+  child.stdout.on('data', (chunk) => (printed += chunk));
+  child.stderr.on('data', (chunk) => (printed += chunk));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const url = await new Promise<string>((done, fail) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`the sample did not listen within 45 s:\n${printed}`));
+    }, 45_000);
+    const listening = () => {
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)[^]*Press Ctrl-C/.exec(printed);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout.off('data', listening);
+      done(match[1]);
+    };
+    child.stdout.on('data', listening);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`the sample exited (${code}) before listening:\n${printed}`));
+    });
+  });
+  return { child, url, output: () => printed, exited };
+}
+
+/** Sends `signal` and waits for the exit; SIGKILL after 15 s, so a stuck server never outlives the spec. */
+async function stop(server: Server, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (server.child.exitCode === null && server.child.signalCode === null) {
+    const timer = setTimeout(() => server.child.kill('SIGKILL'), 15_000);
+    server.child.kill(signal);
+    await server.exited.finally(() => clearTimeout(timer));
+  }
+  return server.exited;
+}
+
+/** Resolves once `server` has printed `text`. */
+function printed(server: Server, text: string): Promise<void> {
+  return new Promise((done) => {
+    const check = () => {
+      if (!server.output().includes(text)) return;
+      server.child.stdout.off('data', check);
+      done();
+    };
+    server.child.stdout.on('data', check);
+    check();
+  });
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: any; // parsed JSON (or text), checked field by field by the assertions
+}
+
+let server: Server;
+let dataDir: string;
+
+async function call(method: string, path: string, options: { body?: unknown; key?: string } = {}): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.key !== undefined) headers['x-api-key'] = options.key;
+  const response = await fetch(server.url + path, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  const json = (response.headers.get('content-type') ?? '').includes('json') && text.length > 0;
+  return { status: response.status, headers: response.headers, body: json ? JSON.parse(text) : text };
+}
+
+const write = (method: string, path: string, body?: unknown) => call(method, path, { body, key: KEY });
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'bookshelf-e2e-'));
+  server = await start(dataDir);
+});
+
+afterAll(async () => {
+  if (server) await stop(server);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the bookshelf sample over HTTP', () => {
+  let leGuin: string;
+  let dispossessed: string;
+
+  it('prints where it listens, its docs and an example', () => {
+    expect(server.output()).toContain(`OpenAPI docs: ${server.url}/docs`);
+    expect(server.output()).toContain(`curl -i -X POST ${server.url}/authors`);
+  });
+
+  it('serves the index, the OpenAPI document and the Swagger UI (its files ship in the package)', async () => {
+    const index = await call('GET', '/');
+    expect([index.status, index.body]).toEqual([200, { name: 'bookshelf', links: { authors: '/authors', books: '/books', docs: '/docs' } }]);
+    const openapi = await call('GET', '/docs/json');
+    expect(Object.keys(openapi.body.paths).sort()).toEqual(['/', '/authors', '/authors/{id}', '/books', '/books/{id}']);
+    expect(openapi.body.paths['/books'].post.security).toEqual([{ apiKey: [] }]);
+    const ui = await call('GET', '/docs');
+    expect([ui.status, ui.headers.get('content-type'), ui.body]).toEqual([200, expect.stringContaining('text/html'), expect.stringContaining('swagger-ui')]);
+    const bundle = await fetch(`${server.url}/docs/static/swagger-ui-bundle.js`);
+    expect([bundle.status, (await bundle.arrayBuffer()).byteLength > 100_000]).toEqual([200, true]);
+  });
+
+  it('checks the API key before validating: a bad body without the key is 401, not 400', async () => {
+    const anonymous = await call('POST', '/authors', { body: { nonsense: true } });
+    expect([anonymous.status, anonymous.body.code]).toEqual([401, 'BOOKSHELF_UNAUTHORIZED']);
+    expect((await call('POST', '/authors', { body: { nonsense: true }, key: 'wrong' })).status).toBe(401);
+    expect((await write('POST', '/authors', { nonsense: true })).status).toBe(400);
+  });
+
+  it('creates an author: 201 with a Location that serves it', async () => {
+    const created = await write('POST', '/authors', { name: 'Ursula K. Le Guin' });
+    expect(created.status).toBe(201);
+    leGuin = created.headers.get('location')!;
+    expect(leGuin).toBe(`/authors/${created.body.id}`);
+    const read = await call('GET', leGuin);
+    expect([read.status, read.body]).toEqual([200, { ...created.body, bookCount: 0, books: [], booksUrl: `/books?authorId=${created.body.id}` }]);
+    expect(read.headers.get('server-timing')).toMatch(/^view;dur=/);
+  });
+
+  it('creates books, with 409 for a duplicate ISBN and 422 for an unknown author', async () => {
+    const authorId = Number(leGuin.split('/').pop());
+    const books = [
+      { title: 'The Dispossessed', isbn: '9780061054884', year: 1974, authorId },
+      { title: 'A Wizard of Earthsea', isbn: '9780547773742', year: 1968, authorId },
+      { title: 'The Left Hand of Darkness', isbn: '9780441478125', year: 1969, authorId },
+    ];
+    const locations: string[] = [];
+    for (const book of books) {
+      const created = await write('POST', '/books', book);
+      expect([created.status, created.body]).toEqual([201, { ...book, id: expect.any(Number) }]);
+      locations.push(created.headers.get('location')!);
+    }
+    dispossessed = locations[0];
+    const duplicate = await write('POST', '/books', { ...books[0], title: 'Another' });
+    expect([duplicate.status, duplicate.body.message]).toEqual([409, 'a book with ISBN 9780061054884 is already on the shelf']);
+    const orphan = await write('POST', '/books', { title: 'Kindred', isbn: '9780807083697', year: 1979, authorId: 999 });
+    expect([orphan.status, orphan.body.code]).toEqual([422, 'BOOKSHELF_UNKNOWN_AUTHOR']);
+  });
+
+  it('lists a page at a time, with the total and Link headers', async () => {
+    const first = await call('GET', '/books?limit=2');
+    expect(first.status).toBe(200);
+    expect([first.body.items.length, first.body.total, first.body.limit, first.body.offset]).toEqual([2, 3, 2, 0]);
+    expect(first.headers.get('link')).toBe('</books?limit=2&offset=2>; rel="next"');
+    const last = await call('GET', '/books?limit=2&offset=2');
+    expect(last.body.items.map((book: { title: string }) => book.title)).toEqual(['The Left Hand of Darkness']);
+    expect(last.headers.get('link')).toBe('</books?limit=2&offset=0>; rel="prev"');
+    const author = await call('GET', leGuin);
+    expect([author.body.bookCount, author.body.books.length]).toEqual([3, 3]);
+    expect((await call('GET', '/books?limit=1000')).status).toBe(400);
+    expect((await call('GET', '/authors?offset=-1')).status).toBe(400);
+  });
+
+  it('updates: PATCH a book, PUT an author', async () => {
+    const patched = await write('PATCH', dispossessed, { year: 1975 });
+    expect([patched.status, patched.body.year, patched.body.title]).toEqual([200, 1975, 'The Dispossessed']);
+    const renamed = await write('PUT', leGuin, { name: 'Ursula Le Guin' });
+    expect([renamed.status, renamed.body.name]).toEqual([200, 'Ursula Le Guin']);
+    expect((await call('GET', dispossessed)).body.year).toBe(1975);
+  });
+
+  it('answers 405 with Allow for a method a resource does not have', async () => {
+    const refused = await write('DELETE', '/books');
+    expect([refused.status, refused.headers.get('allow')]).toEqual([405, 'GET, HEAD, OPTIONS, POST']);
+    expect((await write('POST', dispossessed, {})).headers.get('allow')).toBe('DELETE, GET, HEAD, OPTIONS, PATCH');
+  });
+
+  it('refuses to delete an author who still has books (409)', async () => {
+    const refused = await write('DELETE', leGuin);
+    expect([refused.status, refused.body.code]).toEqual([409, 'BOOKSHELF_CONFLICT']);
+  });
+
+  it('deletes a book, which is then 404', async () => {
+    const deleted = await write('DELETE', dispossessed);
+    expect([deleted.status, deleted.body]).toEqual([204, '']);
+    const gone = await call('GET', dispossessed);
+    expect([gone.status, gone.body.code]).toEqual([404, 'BOOKSHELF_NOT_FOUND']);
+    expect((await write('DELETE', dispossessed)).status).toBe(404);
+  });
+
+  it('finishes a request in flight on SIGTERM, then closes the database and exits 0', async () => {
+    // `Expect: 100-continue` makes the server acknowledge the headers before the body is sent:
+    // the request is then inside the server for sure when the signal arrives.
+    const { port } = new URL(server.url);
+    const request = httpRequest({
+      host: '127.0.0.1', port, method: 'POST', path: '/authors',
+      headers: { 'content-type': 'application/json', 'x-api-key': KEY, expect: '100-continue' },
+    });
+    const answer = new Promise<{ status?: number; connection?: string; body: string }>((done, fail) => {
+      request.on('response', (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => done({ status: response.statusCode, connection: response.headers.connection, body }));
+      });
+      request.on('error', fail);
+    });
+    await new Promise((resume) => request.once('continue', resume));
+    server.child.kill('SIGTERM');
+    await printed(server, 'SIGTERM: finishing in-flight requests');
+    request.end(JSON.stringify({ name: 'Octavia E. Butler' }));
+
+    const { status, connection, body } = await answer;
+    expect([status, JSON.parse(body).name]).toEqual([201, 'Octavia E. Butler']);
+    expect(connection).toBe('close'); // so that the client's keep-alive does not hold the shutdown
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain('Closed.');
+  });
+
+  it('finds everything again after a restart on the same data directory', async () => {
+    server = await start(dataDir);
+    const authors = await call('GET', '/authors');
+    expect(authors.body.items.map((author: { name: string }) => author.name)).toEqual(['Ursula Le Guin', 'Octavia E. Butler']);
+    const books = await call('GET', '/books');
+    expect(books.body.items.map((book: { title: string }) => book.title)).toEqual(['A Wizard of Earthsea', 'The Left Hand of Darkness']);
+    expect((await call('GET', leGuin)).body.bookCount).toBe(2);
+  });
+});
