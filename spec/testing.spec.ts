@@ -92,6 +92,16 @@ describe('runView (fastify-class-views/testing)', () => {
     expect(res.body).toEqual({ user: 'tester' });
   });
 
+  it('names the endpoint and serves the endpoints a view links to, so urlFor works', async () => {
+    class Created extends MethodView {
+      post(request: FastifyRequest, reply: FastifyReply) {
+        return reply.code(201).header('location', request.server.urlFor('book', { id: 3 })).send({ list: request.server.urlFor('books') });
+      }
+    }
+    const res = await runView(Created, { method: 'POST', name: 'books', endpoints: { books: '/books', book: '/books/:id' } });
+    expect([res.status, res.headers.location, res.body]).toEqual([201, '/books/3', { list: '/books' }]);
+  });
+
   it('leaves the handlers callable as plain methods', () => {
     const view = new BookAPI(fakeStore);
     const reply = { code: jest.fn().mockReturnThis(), send: jest.fn((body) => body) } as unknown as FastifyReply;

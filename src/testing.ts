@@ -17,6 +17,14 @@ export interface ViewTestRequest<C extends ViewClass = ViewClass> {
   body?: unknown;
   /** Constructor arguments, when a class is given. */
   args?: ConstructorParameters<C>;
+  /** The endpoint name, when a class is given (default: the class name). */
+  name?: string;
+  /**
+   * Other endpoints the view links to with `urlFor`, by name and path: they are served by
+   * stand-ins, so that `Location` and `Link` headers can be built. The view's own name here
+   * gives its default `path`.
+   */
+  endpoints?: Record<string, string>;
   /** Serve with this class instead of the view function's own (`viewClass` swap). */
   viewClass?: ViewClass;
   /** Route options, as for `addView` (schemas apply, so validation can be tested too). */
@@ -50,15 +58,19 @@ export interface ViewTestResponse {
 export async function runView<C extends ViewClass>(view: C | ViewFunction<C>, request: ViewTestRequest<C> = {}): Promise<ViewTestResponse> {
   const viewFunction = isViewFunction(view)
     ? view
-    : (view as C & typeof View).asView(view.name || 'view', ...((request.args ?? []) as ConstructorParameters<C>));
+    : (view as C & typeof View).asView(request.name ?? (view.name || 'view'), ...((request.args ?? []) as ConstructorParameters<C>));
   if (request.viewClass) (viewFunction as ViewFunction).viewClass = request.viewClass;
 
   const params = request.params ?? {};
-  const path = request.path ?? ('/' + Object.keys(params).map((key) => `:${key}`).join('/'));
+  const endpoints = request.endpoints ?? {};
+  const path = request.path ?? endpoints[viewFunction.viewName] ?? ('/' + Object.keys(params).map((key) => `:${key}`).join('/'));
   const app = Fastify();
   try {
     await app.register(fastifyViews, request.ensureSync ? { ensureSync: request.ensureSync } : {});
     await request.setup?.(app);
+    for (const [name, endpointPath] of Object.entries(endpoints)) {
+      if (name !== viewFunction.viewName) app.addView(endpointPath, StandIn.asView(name));
+    }
     app.addView(path, viewFunction as ViewFunction, request.options);
     const body = request.body;
     const json = body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
@@ -73,5 +85,12 @@ export async function runView<C extends ViewClass>(view: C | ViewFunction<C>, re
     return { status: response.statusCode, headers: response.headers, body: isJson ? JSON.parse(response.body) : response.body, text: response.body };
   } finally {
     await app.close();
+  }
+}
+
+/** Serves an endpoint a view under test links to, so that `urlFor` can build its URL. */
+class StandIn extends View {
+  dispatchRequest(): string {
+    return 'stand-in endpoint of runView';
   }
 }

@@ -1,6 +1,6 @@
 // The bookshelf sample's views, each run alone with runView and a fake store: no database, no app.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { EnsureSync, View, ViewFunction, ensureSync } from '../../src';
+import { EnsureSync, ViewFunction, ensureSync } from '../../src';
 import { ViewTestRequest, runView } from '../../src/testing';
 import { AuthorItem, AuthorList } from '../../samples/bookshelf/views/authors';
 import { BookItem, BookList } from '../../samples/bookshelf/views/books';
@@ -22,26 +22,13 @@ const input = ({ id: _id, ...book }: typeof kindred) => book;
 /** Where the app serves each endpoint the views link to with `request.server.urlFor`. */
 const ENDPOINTS: Record<string, string> = { authors: '/authors', author: '/authors/:id', books: '/books', book: '/books/:id' };
 
-/** Stands for the endpoints a view links to, which the throwaway app of runView does not have. */
-class Elsewhere extends View {
-  dispatchRequest() {
-    return 'not under test';
-  }
-}
-
-/**
- * Runs `view` at its real path, as `buildApp` would: the app knows the API key, and the other
- * endpoints exist (as stand-ins) so that `urlFor` can build Location and Link headers.
- */
+/** Runs `view` at its real path, as `buildApp` would: the app knows the API key, and the other endpoints exist. */
 function run(view: ViewFunction, request: ViewTestRequest = {}) {
   return runView(view, {
-    path: ENDPOINTS[view.viewName],
+    endpoints: ENDPOINTS,
     ...request,
     setup: (app: FastifyInstance) => {
       app.decorate('bookshelfApiKey', KEY);
-      for (const [name, path] of Object.entries(ENDPOINTS)) {
-        if (name !== view.viewName) app.addView(path, Elsewhere.asView(name));
-      }
     },
   });
 }
