@@ -22,8 +22,17 @@ export class Endpoints {
   private readonly byContext = new WeakMap<object, Map<string, Endpoint>>();
   private readonly byName = new Map<string, Endpoint[]>();
 
-  /** Records `view` as `name` at `url` in `context`; a different view under a taken name throws. */
+  /** Throws if `context` already has a different view under the name of `view`. */
+  check(context: FastifyInstance, view: ViewFunction, url: string): void {
+    const taken = this.byContext.get(context)?.get(view.viewName);
+    if (taken !== undefined && taken.view !== view) {
+      throw new errors.FCV_ERR_DUPLICATE_ENDPOINT(view.viewName, taken.urls.join("', '"), url);
+    }
+  }
+
+  /** Records `view` as its name at `url` in `context` (after `check`). */
   claim(context: FastifyInstance, view: ViewFunction, url: string): void {
+    this.check(context, view, url);
     const name = view.viewName;
     let names = this.byContext.get(context);
     if (names === undefined) this.byContext.set(context, (names = new Map()));
@@ -32,10 +41,8 @@ export class Endpoints {
       const endpoint: Endpoint = { name, view, context, urls: [url] };
       names.set(name, endpoint);
       this.byName.set(name, [...(this.byName.get(name) ?? []), endpoint]);
-    } else if (taken.view === view) {
-      if (!taken.urls.includes(url)) taken.urls.push(url); // one view under several paths, as in Flask
-    } else {
-      throw new errors.FCV_ERR_DUPLICATE_ENDPOINT(name, taken.urls.join("', '"), url);
+    } else if (!taken.urls.includes(url)) {
+      taken.urls.push(url); // one view under several paths, as in Flask
     }
   }
 
@@ -45,10 +52,15 @@ export class Endpoints {
       const endpoint = this.byContext.get(context)?.get(name);
       if (endpoint) return build(endpoint, params);
     }
-    const below = (this.byName.get(name) ?? []).filter((endpoint) => Object.prototype.isPrototypeOf.call(from, endpoint.context));
-    if (below.length === 1) return build(below[0], params);
-    if (below.length > 1) {
-      throw new errors.FCV_ERR_AMBIGUOUS_ENDPOINT(name, below.map((endpoint) => endpoint.urls[0]).join(', '));
+    // Then the children of the asking context; then, like Flask's global url_for, any context
+    // of the app — as long as exactly one defines the name.
+    const everywhere = this.byName.get(name) ?? [];
+    const below = everywhere.filter((endpoint) => Object.prototype.isPrototypeOf.call(from, endpoint.context));
+    for (const candidates of [below, everywhere]) {
+      if (candidates.length === 1) return build(candidates[0], params);
+      if (candidates.length > 1) {
+        throw new errors.FCV_ERR_AMBIGUOUS_ENDPOINT(name, candidates.map((endpoint) => endpoint.urls[0]).join(', '));
+      }
     }
     throw new errors.FCV_ERR_UNKNOWN_ENDPOINT(name);
   }

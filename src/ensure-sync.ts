@@ -24,6 +24,8 @@ export type EnsureSync = <This, Request, Reply, Result>(
  */
 export const ensureSync: EnsureSync = function ensureSync<This, Request, Reply, Result>(handler: (this: This, request: Request, reply: Reply) => Result) {
   return function dispatch(this: This, request: Request, reply: Reply): Result {
+    // View handlers take (request, reply); anything else called through it keeps all its arguments.
+    if (arguments.length > 2) return checkResult(handler.apply(this, arguments as unknown as [Request, Reply]), reply, handler, this) as Result;
     return callHandler(handler, this, request, reply) as Result;
   };
 };
@@ -45,7 +47,11 @@ export function dispatcherOf(server: unknown): EnsureSync {
 
 /** The default dispatcher's body: a sync result as it is, a thenable settled and checked. */
 export function callHandler(handler: Function, view: unknown, request: unknown, reply: unknown): unknown {
-  const result = handler.call(view, request, reply);
+  return checkResult(handler.call(view, request, reply), reply, handler, view);
+}
+
+/** A sync result as it is; a thenable settled, and checked for an unsent `undefined`. */
+export function checkResult(result: unknown, reply: unknown, handler: Function, view: unknown): unknown {
   return isThenable(result) ? settle(result, reply, handler, view) : result;
 }
 
@@ -62,7 +68,7 @@ export function callOnPendingView(pending: PromiseLike<unknown>, handler: Functi
   return settle(Promise.resolve(pending).then(run), reply, handler, undefined);
 }
 
-async function settle(pending: PromiseLike<unknown>, reply: unknown, handler: Function, view: unknown): Promise<unknown> {
+export async function settle(pending: PromiseLike<unknown>, reply: unknown, handler: Function, view: unknown): Promise<unknown> {
   const payload = await pending;
   if (payload === undefined && !hasAnswered(reply)) {
     throw new errors.FCV_ERR_NO_RESPONSE(describe(reply, handler, view));

@@ -62,6 +62,12 @@ export const errors = {
     "Method '%s' on '%s' is owned by view '%s' (it %s); to serve that method there, add it to the view",
     500,
   ),
+  /** Registration: a view would serve a method and path that another, earlier route already serves. */
+  FCV_ERR_ROUTE_TAKEN: createError<'FCV_ERR_ROUTE_TAKEN', 500, [string, string, string]>(
+    'FCV_ERR_ROUTE_TAKEN',
+    "View '%s' cannot serve %s '%s': another route already does; remove it, or serve the method from the view",
+    500,
+  ),
   /** `urlFor`: no view is registered under that endpoint name where it was asked. */
   FCV_ERR_UNKNOWN_ENDPOINT: createError<'FCV_ERR_UNKNOWN_ENDPOINT', 500, [string]>(
     'FCV_ERR_UNKNOWN_ENDPOINT',

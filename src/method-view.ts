@@ -87,7 +87,8 @@ export abstract class MethodView extends View {
   static override [DERIVE_METHODS](this: ViewClass & ViewStatics): readonly HttpMethod[] {
     let methods = derived.get(this);
     if (methods === undefined) {
-      methods = Object.hasOwn(this, 'methods') && this.methods ? this.methods : deriveFromHandlers(this);
+      const own = Object.getOwnPropertyDescriptor(this, 'methods')?.value as readonly HttpMethod[] | undefined;
+      methods = own ?? deriveFromHandlers(this);
       derived.set(this, methods);
     }
     return methods;
@@ -101,11 +102,25 @@ export abstract class MethodView extends View {
       const handler = verb && findHandler(this.prototype, verb);
       if (handler) table.set(method, handler);
     }
+    // HEAD comes with GET, served by head() when the class has one (as Flask does), else by get().
     const get = table.get('GET');
-    if (get && !table.has('HEAD')) table.set('HEAD', get);
+    if (get && !table.has('HEAD')) table.set('HEAD', findHandler(this.prototype, 'head') ?? get);
     return table;
   }
 }
+
+// Flask sets `methods` on every MethodView subclass when the class is made; JavaScript has no
+// such hook, so `SomeView.methods` is an accessor that derives on first read. Assigning it (what
+// `static methods = …` does) gives the class its own value, which then wins.
+Object.defineProperty(MethodView, 'methods', {
+  configurable: true,
+  get(this: ViewClass) {
+    return methodsOf(this);
+  },
+  set(this: ViewClass, methods: readonly HttpMethod[]) {
+    Object.defineProperty(this, 'methods', { value: methods, writable: true, configurable: true, enumerable: true });
+  },
+});
 
 const derived = new WeakMap<Function, readonly HttpMethod[]>();
 

@@ -5,7 +5,8 @@ import { Endpoints, UrlParams } from './endpoints';
 import { EnsureSync, VIEW_NAME, ensureSync as defaultEnsureSync } from './ensure-sync';
 import { errors } from './errors';
 import type { ViewRouteOptions } from './route-options';
-import { ViewRegistry, addViewRoutes } from './routes';
+import { ViewRegistry } from './registry';
+import { addViewRoutes } from './routes';
 import { routeMetadata } from './decorators';
 import { ViewClass, ViewFunction, isViewFunction } from './view';
 
@@ -46,9 +47,12 @@ declare module 'fastify' {
   }
 }
 
+/** Where an app keeps its registry, so that a second `register(fastifyViews, …)` shares it. */
+const REGISTRY = Symbol.for('fastify-class-views.registry');
+
 const plugin: FastifyPluginAsync<FastifyViewsOptions> = async function fastifyViews(fastify, options) {
-  const { views = [], prefix, ensureSync = defaultEnsureSync, backgroundTimeout = 10_000 } = options;
-  if (typeof ensureSync !== 'function') {
+  const { views = [], prefix, ensureSync, backgroundTimeout = 10_000 } = options;
+  if (ensureSync !== undefined && typeof ensureSync !== 'function') {
     throw new errors.FCV_ERR_INVALID_OPTION('ensureSync', `expected a function, got ${typeof ensureSync}`);
   }
   if (!Array.isArray(views)) {
@@ -57,8 +61,31 @@ const plugin: FastifyPluginAsync<FastifyViewsOptions> = async function fastifyVi
   if (typeof backgroundTimeout !== 'number' || !(backgroundTimeout >= 0)) {
     throw new errors.FCV_ERR_INVALID_OPTION('backgroundTimeout', `expected a number of milliseconds >= 0, got ${String(backgroundTimeout)}`);
   }
-  const registry: ViewRegistry = { endpoints: new Endpoints(), owned: new Map() };
+  if (fastify.hasDecorator('addView')) {
+    // Registered again (say once per API version, each with its views and prefix): the app
+    // keeps its one registry and dispatcher.
+    if (ensureSync !== undefined && ensureSync !== fastify.ensureSync) {
+      throw new errors.FCV_ERR_INVALID_OPTION('ensureSync', 'the dispatcher is set once, by the first register(fastifyViews)');
+    }
+  } else {
+    setUp(fastify, ensureSync ?? defaultEnsureSync, backgroundTimeout);
+  }
+  if (views.length === 0) return;
+  if (prefix) {
+    // fastify-plugin shares the caller's context, where `prefix` would be ignored: a child context honours it.
+    await fastify.register(async function viewsUnderPrefix(child) {
+      addEntries(child, views);
+    }, { prefix });
+  } else {
+    addEntries(fastify, views);
+  }
+};
+
+/** Decorates the app with `addView`, `urlFor`, `ensureSync` and `reply.background`, once. */
+function setUp(fastify: FastifyInstance, ensureSync: EnsureSync, backgroundTimeout: number): void {
+  const registry = new ViewRegistry(fastify);
   const background = new BackgroundWork(backgroundTimeout);
+  fastify.decorate(REGISTRY, registry);
   fastify.decorateReply('background', background.schedule());
   fastify.addHook('onClose', (app) => background.drain(app));
 
@@ -75,20 +102,12 @@ const plugin: FastifyPluginAsync<FastifyViewsOptions> = async function fastifyVi
   // gets an error naming the view instead of find-my-way's bare duplicate-route error.
   fastify.addHook('onRoute', function guardViewRoutes(route: RouteOptions) {
     if ((route.config as Record<PropertyKey, unknown> | undefined)?.[VIEW_NAME] !== undefined) return;
-    const constraints = JSON.stringify(route.constraints ?? {});
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
-      const owner = registry.owned.get(`${method} ${route.url} ${constraints}`);
+      const owner = registry.ownerOf(method, route.url, route.constraints);
       if (owner) throw new errors.FCV_ERR_ROUTE_OWNED_BY_VIEW(method, route.url, owner.view, owner.role);
     }
   });
-
-  if (views.length > 0) {
-    // fastify-plugin shares the caller's context, where `prefix` would be ignored: a child context honours it.
-    await fastify.register(async function views_(child) {
-      addEntries(child, views);
-    }, { prefix });
-  }
-};
+}
 
 /**
  * The Fastify plugin: decorates the app with `addView`, `urlFor` and `ensureSync`
@@ -131,6 +150,9 @@ function resolveEntry(entry: ViewEntry): { path: string; view: ViewFunction; opt
     const metadata = routeMetadata(entry);
     if (metadata === undefined) {
       throw new errors.FCV_ERR_INVALID_VIEW(entry.name, 'a class without @route(path): list { path, view: Class.asView(name) } instead');
+    }
+    if (entry.length > 0) {
+      throw new errors.FCV_ERR_INVALID_VIEW(metadata.path, `class ${entry.name}, whose constructor takes arguments: list { view: ${entry.name}.asView('${metadata.name}', …arguments) } instead`);
     }
     return { path: metadata.path, view: (entry as ViewClass & { asView(name: string): ViewFunction }).asView(metadata.name) };
   }

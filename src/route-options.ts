@@ -51,7 +51,8 @@ export function checkRouteOptions(options: unknown, where: string, verb?: string
 
 /**
  * Merges route-option layers, later layers winning: hooks are concatenated (earlier layers run
- * first), `config` and `schema` are merged key by key, anything else is replaced.
+ * first), `config` and `schema` are merged key by key (a schema's `response` status by status),
+ * anything else is replaced.
  */
 export function mergeRouteOptions(...layers: Array<object | undefined>): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
@@ -60,10 +61,18 @@ export function mergeRouteOptions(...layers: Array<object | undefined>): Record<
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
       if (HOOKS.has(key)) merged[key] = [...asArray(merged[key]), ...asArray(value)];
-      else if (key === 'config' || key === 'schema') merged[key] = { ...(merged[key] as object), ...(value as object) };
+      else if (key === 'schema') merged[key] = mergeSchemas(merged[key] as Record<string, unknown> | undefined, value as Record<string, unknown>);
+      else if (key === 'config') merged[key] = { ...(merged[key] as object), ...(value as object) };
       else merged[key] = value;
     }
   }
+  return merged;
+}
+
+/** Key by key; `response` status by status, so a view-level 404 survives a verb's 200. */
+function mergeSchemas(base: Record<string, unknown> | undefined, over: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...base, ...over };
+  if (base?.response && over.response) merged.response = { ...(base.response as object), ...(over.response as object) };
   return merged;
 }
 

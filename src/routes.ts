@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, RouteShorthandOptions } from 'fastify';
-import { Endpoints, prefixed } from './endpoints';
-import { EnsureSync, VIEW_NAME, callHandler, callOnPendingView, dispatcherOf, ensureSync as defaultEnsureSync, isThenable } from './ensure-sync';
+import { prefixed } from './endpoints';
+import { EnsureSync, VIEW_NAME, callHandler, callOnPendingView, checkResult, dispatcherOf, ensureSync as defaultEnsureSync, isThenable } from './ensure-sync';
+import { Owner, ViewRegistry, pascal } from './registry';
 import { errors, methodNotAllowed } from './errors';
 import { routeMetadata, verbMetadata } from './decorators';
 import { MethodView, Verb } from './method-view';
@@ -9,13 +10,6 @@ import {
   FACTORY, HTTP_METHODS, HandlerTable, HttpMethod, SHARED, View, ViewClass, ViewFactory, ViewFunction, ViewHandler, allowHeader,
   answersOptions, decorate, handlersOf, instantiate, isViewFunction, methodsOf,
 } from './view';
-
-/** What the plugin keeps per registration: endpoint names, and which method+URL each view owns. */
-export interface ViewRegistry {
-  readonly endpoints: Endpoints;
-  /** `METHOD url constraints` → how the view owns it, for the guard against later routes. */
-  readonly owned: Map<string, { view: string; role: string }>;
-}
 
 /** Options the automatic OPTIONS and 405 routes share with the view; its hooks and schema do not apply there. */
 const AUTOMATIC_ROUTE_OPTIONS = ['constraints', 'prefixTrailingSlash', 'logLevel', 'logSerializers', 'errorHandler', 'childLoggerFactory'] as const;
@@ -30,7 +24,8 @@ interface ViewRoute {
 /**
  * Registers `view` at `path` on `app` (its encapsulation context): one route per verb for a
  * `MethodView` (one for all methods for a `View`), `HEAD`, the automatic `OPTIONS`, and a 405
- * route for every other method Fastify knows. Everything is computed here, once.
+ * route for every other method Fastify knows. Everything is computed and checked here, once,
+ * before the first route is added, so a refused view leaves nothing behind.
  */
 export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path: string, view: ViewFunction, options: ViewRouteOptions = {}): void {
   if (!isViewFunction(view)) {
@@ -44,8 +39,7 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   const classOptions = [viewClass.viewOptions, routeMetadata(viewClass)?.options];
   classOptions.forEach((layer) => checkRouteOptions(layer, `the options of view '${name}'`));
   checkRouteOptions(options, `addView('${path}')`);
-  const viewOptions = mergeRouteOptions(...classOptions, options);
-  const { method, ...routeOptions } = viewOptions as ViewRouteOptions;
+  const { method, ...viewOptions } = mergeRouteOptions(...classOptions, options) as ViewRouteOptions & Record<string, unknown>;
 
   const declared = method === undefined ? methodsOf(viewClass) : normalizeMethods(name, method);
   const table = handlersOf(viewClass, declared);
@@ -53,83 +47,115 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   for (const m of declared) {
     if (!table.has(m)) app.log.warn(`view '${name}' lists ${m} but has no handler for it: ${m} is answered 405`);
   }
+  const url = prefixed(app.prefix, path, viewOptions.prefixTrailingSlash);
+  const constraints = viewOptions.constraints;
+  registry.endpoints.check(app, view, url);
 
-  const url = prefixed(app.prefix, path, routeOptions.prefixTrailingSlash);
-  registry.endpoints.claim(app, view, url);
-  const constraintsKey = JSON.stringify(routeOptions.constraints ?? {});
-  const own = (methods: readonly string[], role: string): void => {
-    for (const m of methods) registry.owned.set(`${m} ${url} ${constraintsKey}`, { view: name, role });
+  // The routes, each claiming its methods first: a method another view owns, or that an earlier
+  // route serves, fails here with the owner's name rather than deep in the router.
+  const claims: Array<[readonly string[], Owner]> = [];
+  const claim = (methods: readonly string[], role: string, mayShare: boolean): string[] => {
+    const free = methods.filter((m) => {
+      const owner = registry.ownerOf(m, url, constraints);
+      if (owner) throw new errors.FCV_ERR_ROUTE_OWNED_BY_VIEW(m, url, owner.view, owner.role);
+      const taken = app.hasRoute({ method: m, url, constraints } as Parameters<FastifyInstance['hasRoute']>[0]);
+      if (taken && !mayShare) throw new errors.FCV_ERR_ROUTE_TAKEN(name, m, url);
+      return !taken;
+    });
+    claims.push([free, { view: name, role }]);
+    return free;
   };
-  const impliedHead = !declared.includes('HEAD') && table.has('HEAD');
+  const config = (route: Record<string, unknown>) => ({ ...(route.config as object), [VIEW_NAME]: name });
+  const routes: RouteOptions[] = [];
 
-  // What the view serves: a route per verb for a MethodView, one route for a View's methods.
-  const routes = viewRoutes(viewClass, name, table, impliedHead, routeOptions);
-  const ensure = dispatcherOf(app);
-  const factory = (view as unknown as Record<symbol, ViewFactory | undefined>)[FACTORY];
-  const shared = viewClass.initEveryRequest === false && factory === undefined
-    ? ((view as unknown as Record<symbol, View | undefined>)[SHARED] ?? instantiate(viewClass, view.viewArgs))
-    : undefined;
-  let getRoute: { handler: ViewHandler; options: Record<string, unknown> } | undefined;
-  for (const route of routes) {
-    const handler = decorate(viewClass, name, bindView(viewClass, view.viewArgs, shared, factory, route.handler, ensure));
-    if (route.methods.includes('GET')) getRoute = { handler, options: route.options };
-    own(route.methods, 'serves it');
-    app.route({ ...route.options, method: route.methods, url: path, handler, exposeHeadRoute: false, config: { ...(route.options.config as object), [VIEW_NAME]: name } } as RouteOptions);
+  const handlerFor = routeHandlers(app, view, table);
+  let getRoute: RouteOptions | undefined;
+  // HEAD by get() follows GET's route; a View that lists HEAD serves it in its one route.
+  const headFollowsGet = viewClass.prototype instanceof MethodView ? table.get('HEAD') === table.get('GET') : !declared.includes('HEAD');
+  for (const route of viewRoutes(app, registry, viewClass, name, table, headFollowsGet, viewOptions)) {
+    claim(route.methods, 'serves it', false);
+    const options = { ...route.options, method: route.methods, url: path, handler: handlerFor(route.handler), exposeHeadRoute: false, config: config(route.options) };
+    if (route.methods.includes('GET')) getRoute = options as RouteOptions;
+    routes.push(options as RouteOptions);
   }
-
-  // HEAD through GET: GET's handler and options, the body dropped.
-  if (impliedHead && getRoute) {
-    own(['HEAD'], 'serves it through GET');
-    const onSend = withBodyDropped(getRoute.options.onSend as RouteShorthandOptions['onSend']);
-    app.route({ ...getRoute.options, method: 'HEAD', url: path, handler: getRoute.handler, exposeHeadRoute: false, config: { ...(getRoute.options.config as object), [VIEW_NAME]: name }, onSend } as RouteOptions);
+  // HEAD through get(): GET's handler, options and hooks, the body dropped.
+  if (getRoute && headFollowsGet) {
+    claim(['HEAD'], 'serves it through GET', false);
+    routes.push({ ...getRoute, method: 'HEAD', onSend: withBodyDropped(getRoute.onSend) } as RouteOptions);
   }
 
   const allow = allowHeader(viewClass, table);
-  const automatic: Record<string, unknown> = { url: path, exposeHeadRoute: false, config: { ...routeOptions.config, [VIEW_NAME]: name }, schema: { hide: true } };
-  for (const key of AUTOMATIC_ROUTE_OPTIONS) if (routeOptions[key] !== undefined) automatic[key] = routeOptions[key];
-
+  const automatic: Record<string, unknown> = { url: path, exposeHeadRoute: false, config: config(viewOptions), schema: { hide: true } };
+  for (const key of AUTOMATIC_ROUTE_OPTIONS) if (viewOptions[key] !== undefined) automatic[key] = viewOptions[key];
   const automaticOptionsRoute = answersOptions(viewClass, table);
-  if (automaticOptionsRoute) {
-    own(['OPTIONS'], 'answers it automatically');
-    app.route({ ...automatic, method: 'OPTIONS', handler: automaticOptions(allow) } as unknown as RouteOptions);
+  if (automaticOptionsRoute && claim(['OPTIONS'], 'answers it automatically', false).length > 0) {
+    // Answered in onRequest, before body parsing: whatever the request carries, OPTIONS gets Allow.
+    routes.push({ ...automatic, method: 'OPTIONS', onRequest: answerOptions(allow), handler: answerOptions(allow) } as unknown as RouteOptions);
+  }
+  // 405 for every other method Fastify knows, except those another route already serves here;
+  // refused in onRequest, so no content-type, body or size check can answer first.
+  const refused = claim(app.supportedMethods.filter((m) => !table.has(m as HttpMethod) && !(m === 'OPTIONS' && automaticOptionsRoute)), 'answers it 405', true);
+  if (refused.length > 0) {
+    routes.push({ ...automatic, method: refused, onRequest: refuseMethod(url, allow), handler: refuseMethod(url, allow) } as unknown as RouteOptions);
   }
 
-  // 405 for every other method Fastify knows, except those another route already serves here.
-  const refused = app.supportedMethods.filter((m) => !table.has(m as HttpMethod) && !(m === 'OPTIONS' && automaticOptionsRoute)
-    && !app.hasRoute({ method: m, url, constraints: routeOptions.constraints } as Parameters<FastifyInstance['hasRoute']>[0]));
-  if (refused.length > 0) {
-    own(refused, 'answers it 405');
-    app.route({ ...automatic, method: refused, handler: refuseMethod(url, allow) } as unknown as RouteOptions);
-  }
+  for (const route of routes) app.route(route);
+  registry.endpoints.claim(app, view, url);
+  for (const [methods, owner] of claims) registry.own(methods, url, constraints, owner);
 }
 
 /**
  * A `View` is one route for all its methods. A `MethodView` is one route per verb, each with
  * the view's options merged with its own (`static verbOptions` and `@schema`), and an
- * `operationId` for OpenAPI made from the view name and the verb.
+ * `operationId` for OpenAPI. `HEAD` by `get()` is not here: it follows GET's route.
  */
-function viewRoutes(viewClass: ViewClass, name: string, table: HandlerTable, impliedHead: boolean, viewOptions: Record<string, unknown>): ViewRoute[] {
-  const served = [...table.keys()].filter((m) => !(m === 'HEAD' && impliedHead));
+function viewRoutes(app: FastifyInstance, registry: ViewRegistry, viewClass: ViewClass, name: string, table: HandlerTable, headFollowsGet: boolean, viewOptions: Record<string, unknown>): ViewRoute[] {
+  const served = [...table.keys()].filter((m) => !(m === 'HEAD' && headFollowsGet));
   if (!(viewClass.prototype instanceof MethodView)) {
     return served.length === 0 ? [] : [{ methods: served, handler: table.get(served[0])!, options: viewOptions }];
   }
-  const dispatch = viewClass.prototype.dispatchRequest;
-  // An overridden dispatchRequest runs around every verb; the verb handler is then its business.
-  const overridden = dispatch !== MethodView.prototype.dispatchRequest;
   const verbOptions = (viewClass as unknown as typeof MethodView).verbOptions;
+  const viewOperationId = (viewOptions.schema as { operationId?: string } | undefined)?.operationId;
   return served.map((m) => {
     const handler = table.get(m)!;
     const verb = m.toLowerCase() as Verb;
     const own = [verbOptions?.[verb], verbMetadata(handler)];
     own.forEach((layer) => checkRouteOptions(layer, `the ${verb} options of view '${name}'`, verb));
-    const options = mergeRouteOptions({ schema: { operationId: operationId(name, verb) } }, viewOptions, ...own);
-    return { methods: [m], handler: overridden ? dispatch : handler, options };
+    const options = mergeRouteOptions(viewOptions, ...own);
+    const schema = options.schema as Record<string, unknown> | undefined;
+    const ownOperationId = own.some((layer) => (layer?.schema as { operationId?: string } | undefined)?.operationId !== undefined);
+    if (!ownOperationId) {
+      // One operationId per verb, unique in the app (OpenAPI requires it): view name + verb,
+      // or the view-level one + verb, qualified by the prefix when a sibling took it.
+      const wanted = viewOperationId ? viewOperationId + pascal(verb) : verb + pascal(name);
+      options.schema = { ...schema, operationId: registry.uniqueOperationId(wanted, app.prefix) };
+    }
+    return { methods: [m], handler, options };
   });
 }
 
-/** `getUser` for view `user` and verb `get`; `postUserList` for `user-list` and `post`. */
-function operationId(name: string, verb: string): string {
-  return verb + name.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0].toUpperCase() + part.slice(1)).join('');
+/**
+ * Turns a view's handler into the function Fastify calls. A class with `decorators` is served
+ * by its view function, decorated once by `asView` (as in Flask); an overridden
+ * `dispatchRequest` runs around every verb; otherwise each verb's handler is bound directly.
+ */
+function routeHandlers(app: FastifyInstance, view: ViewFunction, table: HandlerTable): (handler: Function) => ViewHandler {
+  const viewClass = view.viewClass;
+  if ((viewClass.decorators ?? []).length > 0) return () => view as unknown as ViewHandler;
+  const ensure = dispatcherOf(app);
+  const factory = (view as unknown as Record<symbol, ViewFactory | undefined>)[FACTORY];
+  const shared = viewClass.initEveryRequest === false && factory === undefined
+    ? ((view as unknown as Record<symbol, View | undefined>)[SHARED] ?? instantiate(viewClass, view.viewArgs))
+    : undefined;
+  const dispatch = viewClass.prototype.dispatchRequest;
+  const overridden = viewClass.prototype instanceof MethodView && dispatch !== MethodView.prototype.dispatchRequest;
+  const bound = new Map<Function, ViewHandler>();
+  return (handler) => {
+    const target = overridden ? dispatch : handler;
+    let routeHandler = bound.get(target);
+    if (routeHandler === undefined) bound.set(target, (routeHandler = bindView(viewClass, view.viewArgs, shared, factory, target, ensure)));
+    return routeHandler;
+  };
 }
 
 /**
@@ -139,7 +165,10 @@ function operationId(name: string, verb: string): string {
  */
 function bindView(viewClass: ViewClass, args: readonly unknown[], shared: View | undefined, factory: ViewFactory | undefined, handler: Function, ensure: EnsureSync): ViewHandler {
   if (ensure !== defaultEnsureSync) {
-    const dispatch = (self: unknown, request: FastifyRequest, reply: FastifyReply) => ensure(handler.bind(self) as ViewHandler)(request, reply);
+    // A replacement dispatcher may not check for an async `undefined`: the 500 is ours to keep.
+    const dispatch = (self: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      return checkResult(ensure(handler.bind(self) as ViewHandler)(request, reply), reply, handler, self);
+    };
     return function dispatchedView(request, reply) {
       const self = shared ?? (factory ? factory(request) : instantiate(viewClass, args));
       return isThenable(self) ? callOnPendingView(self, handler, (view) => dispatch(view, request, reply), reply) : dispatch(self, request, reply);
@@ -164,21 +193,26 @@ function bindView(viewClass: ViewClass, args: readonly unknown[], shared: View |
       return callHandler(handler, new viewClass(), request, reply);
     };
   }
+  const withArguments = viewClass as unknown as new (...args: readonly unknown[]) => View;
   return function viewWithArguments(request, reply) {
-    return callHandler(handler, new viewClass(...args), request, reply);
+    return callHandler(handler, new withArguments(...args), request, reply);
   };
 }
 
-function automaticOptions(allow: string) {
+/** The automatic OPTIONS answer: 200, `Allow`, no body. As a hook it ends the request there. */
+function answerOptions(allow: string) {
   return function automaticOptions(_request: FastifyRequest, reply: FastifyReply): void {
     reply.header('allow', allow).send();
   };
 }
 
+/** The 405: `Allow` on the reply, the error to the error handler. As a hook, via `done`. */
 function refuseMethod(url: string, allow: string) {
-  return function methodNotAllowedRoute(request: FastifyRequest, reply: FastifyReply): never {
+  return function methodNotAllowedRoute(request: FastifyRequest, reply: FastifyReply, done?: (error: Error) => void): void {
     reply.header('allow', allow);
-    throw methodNotAllowed(request.method, url, allow);
+    const error = methodNotAllowed(request.method, url, allow);
+    if (done) done(error);
+    else throw error;
   };
 }
 
@@ -186,7 +220,7 @@ type OnSend = NonNullable<RouteShorthandOptions['onSend']>;
 type OnSendHook = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) => void;
 
 /** `HEAD` through `get`: the same headers, `Content-Length` of the body GET would send, no body (RFC 9110 §9.3.2). */
-function withBodyDropped(onSend: RouteShorthandOptions['onSend']): OnSend {
+function withBodyDropped(onSend: unknown): OnSend {
   const hooks = onSend === undefined ? [] : Array.isArray(onSend) ? [...onSend] : [onSend];
   return [...hooks, dropBody as OnSendHook] as unknown as OnSend;
 }

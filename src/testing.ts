@@ -59,6 +59,8 @@ export async function runView<C extends ViewClass>(view: C | ViewFunction<C>, re
   const viewFunction = isViewFunction(view)
     ? view
     : (view as C & typeof View).asView(request.name ?? (view.name || 'view'), ...((request.args ?? []) as ConstructorParameters<C>));
+  // The swap lasts for this run only: the caller's view function is left as it was.
+  const originalClass = viewFunction.viewClass;
   if (request.viewClass) (viewFunction as ViewFunction).viewClass = request.viewClass;
 
   const params = request.params ?? {};
@@ -84,6 +86,7 @@ export async function runView<C extends ViewClass>(view: C | ViewFunction<C>, re
     const isJson = String(response.headers['content-type'] ?? '').includes('json') && response.body.length > 0;
     return { status: response.statusCode, headers: response.headers, body: isJson ? JSON.parse(response.body) : response.body, text: response.body };
   } finally {
+    (viewFunction as ViewFunction).viewClass = originalClass;
     await app.close();
   }
 }

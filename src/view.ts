@@ -43,10 +43,8 @@ export type ViewDecorator = (view: ViewHandler) => ViewHandler;
 /** Builds the view instance for one request (see `asViewFrom`), sync or async. */
 export type ViewFactory<V extends View = View> = (request: FastifyRequest) => V | PromiseLike<V>;
 
-/** Any concrete view class (what `asView` can build from). */
-// `any[]` is what lets a constructor with required parameters match; nothing of it reaches users.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ViewClass<V extends View = View> = (new (...args: any[]) => V) & ViewStatics;
+/** Any concrete view class (what `asView` can build from), whatever its constructor takes. */
+export type ViewClass<V extends View = View> = (new (...args: never[]) => V) & ViewStatics;
 
 /** The static side every view class has (declared on `View`). */
 export interface ViewStatics {
