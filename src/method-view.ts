@@ -87,7 +87,8 @@ export abstract class MethodView extends View {
   static override [DERIVE_METHODS](this: ViewClass & ViewStatics): readonly HttpMethod[] {
     let methods = derived.get(this);
     if (methods === undefined) {
-      const own = Object.getOwnPropertyDescriptor(this, 'methods')?.value as readonly HttpMethod[] | undefined;
+      // Set through the accessor, or (under define semantics for class fields) an own data property.
+      const own = declaredMethods.get(this) ?? (Object.getOwnPropertyDescriptor(this, 'methods')?.value as readonly HttpMethod[] | undefined);
       methods = own ?? deriveFromHandlers(this);
       derived.set(this, methods);
     }
@@ -110,17 +111,22 @@ export abstract class MethodView extends View {
 }
 
 // Flask sets `methods` on every MethodView subclass when the class is made; JavaScript has no
-// such hook, so `SomeView.methods` is an accessor that derives on first read. Assigning it (what
-// `static methods = …` does) gives the class its own value, which then wins.
-Object.defineProperty(MethodView, 'methods', {
+// such hook, so `SomeView.methods` is an accessor that derives on read. Assigning it (what
+// `static methods = …` does) records the class's own list, which then wins for that class
+// while its subclasses still derive theirs.
+const declaredMethods = new WeakMap<Function, readonly HttpMethod[]>();
+const methodsAccessor: PropertyDescriptor = {
   configurable: true,
   get(this: ViewClass) {
     return methodsOf(this);
   },
   set(this: ViewClass, methods: readonly HttpMethod[]) {
-    Object.defineProperty(this, 'methods', { value: methods, writable: true, configurable: true, enumerable: true });
+    declaredMethods.set(this, methods);
+    derived.delete(this);
+    if (!Object.hasOwn(this, 'methods')) Object.defineProperty(this, 'methods', methodsAccessor);
   },
-});
+};
+Object.defineProperty(MethodView, 'methods', methodsAccessor);
 
 const derived = new WeakMap<Function, readonly HttpMethod[]>();
 
