@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { EnsureSync, MethodView, View, ViewDecorator, ensureSync } from '../src';
+import fastifyViews, { EnsureSync, MethodView, View, ViewDecorator, ensureSync } from '../src';
 import { appWithViews } from './helpers';
 
 describe('ensureSync', () => {
@@ -205,3 +205,31 @@ describe('ensureSync', () => {
     expect((await app.inject({ method: 'PUT', url: '/' })).statusCode).toBe(500);
   });
 });
+
+describe('a custom ensureSync', () => {
+  it('still gets the 500 for an async handler that resolves to undefined without sending', async () => {
+    class Forgetful extends MethodView {
+      async get() {
+        // nothing returned
+      }
+    }
+    const passThrough: EnsureSync = (handler) => function (request, reply) {
+      return handler.call(this, request, reply);
+    };
+    const app = await appWithViews({ ensureSync: passThrough });
+    app.addView('/f', Forgetful.asView('forgetful'));
+    const response = await app.inject('/f');
+    expect([response.statusCode, response.json().code]).toEqual([500, 'FCV_ERR_NO_RESPONSE']);
+  });
+
+  it('forwards every argument through the default ensureSync', () => {
+    const dispatch = ensureSyncThree();
+    expect(dispatch).toEqual([1, 2, 3]);
+  });
+});
+
+function ensureSyncThree(): unknown {
+  const three = (a: number, b: number, c: number) => [a, b, c];
+  const wrapped = (fastifyViews.ensureSync as unknown as (fn: typeof three) => typeof three)(three);
+  return wrapped(1, 2, 3);
+}

@@ -1,6 +1,6 @@
 import cors from '@fastify/cors';
-import Fastify, { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import fastifyViews, { MethodView, View } from '../src';
+import Fastify, { FastifyReply, FastifyRequest, InjectOptions, RouteOptions } from 'fastify';
+import fastifyViews, { MethodView, VerbOptions, View } from '../src';
 import { appWithViews } from './helpers';
 
 class Items extends MethodView {
@@ -247,5 +247,68 @@ describe('concurrency', () => {
     const ids = Array.from({ length: 200 }, (_, i) => String(i));
     const responses = await Promise.all(ids.map((id) => app.inject(`/echo/${id}`)));
     expect(responses.map((response) => response.json().id)).toEqual(ids);
+  });
+});
+
+class Getter extends MethodView {
+  get() {
+    return 'got';
+  }
+}
+
+describe('405 before any body handling', () => {
+  const cases: Array<[string, InjectOptions]> = [
+    ['QUERY without a content type', { method: 'QUERY' as never, url: '/x' }],
+    ['a content type no parser knows', { method: 'POST' as const, url: '/x', headers: { 'content-type': 'application/xml' }, payload: '<a/>' }],
+    ['malformed JSON', { method: 'POST', url: '/x', headers: { 'content-type': 'application/json' }, payload: '{bad' }],
+    ['a body over the limit', { method: 'PUT', url: '/x', headers: { 'content-type': 'application/json' }, payload: `"${'x'.repeat(1_100_000)}"` }],
+  ];
+  for (const [what, request] of cases) {
+    it(`answers 405 with Allow for ${what}`, async () => {
+      const app = await appWithViews();
+      app.addView('/x', Getter.asView('getter'));
+      const response = await app.inject(request);
+      expect([response.statusCode, response.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS']);
+    });
+  }
+
+  it('answers the automatic OPTIONS whatever body it carries', async () => {
+    const app = await appWithViews();
+    app.addView('/x', Getter.asView('getter'));
+    const response = await app.inject({ method: 'OPTIONS', url: '/x', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    expect([response.statusCode, response.headers.allow]).toEqual([200, 'GET, HEAD, OPTIONS']);
+  });
+});
+
+describe('HEAD', () => {
+  it('runs head() when defined, even if static methods lists only GET', async () => {
+    class WithHead extends MethodView {
+      static override methods = ['GET'] as const;
+      get() {
+        return 'body';
+      }
+      head(_request: FastifyRequest, reply: FastifyReply) {
+        return reply.header('x-from', 'head').send();
+      }
+    }
+    const app = await appWithViews();
+    app.addView('/h', WithHead.asView('with-head'));
+    expect((await app.inject({ method: 'HEAD', url: '/h' })).headers['x-from']).toBe('head');
+  });
+
+  it('keeps GET options and hooks when HEAD is listed without a head()', async () => {
+    class Listed extends MethodView {
+      static override methods = ['GET', 'HEAD'] as const;
+      static override verbOptions: VerbOptions = {
+        get: { onSend: async (_request: FastifyRequest, reply: FastifyReply) => void reply.header('x-get', 'yes') },
+      };
+      get() {
+        return 'body';
+      }
+    }
+    const app = await appWithViews();
+    app.addView('/h', Listed.asView('listed'));
+    const head = await app.inject({ method: 'HEAD', url: '/h' });
+    expect([head.statusCode, head.body, head.headers['x-get'], head.headers['content-length']]).toEqual([200, '', 'yes', '4']);
   });
 });

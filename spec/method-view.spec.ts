@@ -225,3 +225,27 @@ describe('MethodView', () => {
     expect((await app.inject('/users/7?full=1')).json()).toEqual({ id: '7', full: true });
   });
 });
+
+describe('MethodView.methods', () => {
+  it('reads the derived methods from the class, as Flask sets them', () => {
+    class Resource extends MethodView {
+      get() {
+        return '';
+      }
+      post() {
+        return '';
+      }
+    }
+    class ReadOnly extends Resource {
+      static override methods = ['GET'] as const;
+    }
+    class ReadPut extends ReadOnly {
+      put() {
+        return '';
+      }
+    }
+    expect([...(Resource.methods ?? [])].sort()).toEqual(['GET', 'POST']);
+    expect(ReadOnly.methods).toEqual(['GET']);
+    expect([...(ReadPut.methods ?? [])].sort()).toEqual(['GET', 'POST', 'PUT']);
+  });
+});

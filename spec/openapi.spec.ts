@@ -1,3 +1,6 @@
+import swagger from '@fastify/swagger';
+import Fastify, { FastifyInstance } from 'fastify';
+import fastifyViews, { MethodView } from '../src';
 import * as decorated from './fixtures/library-legacy-decorators';
 import { libraryApp, openapi } from './fixtures/library-api';
 import { registerStatic } from './fixtures/library-static';
@@ -33,7 +36,6 @@ describe('OpenAPI with @fastify/swagger', () => {
   });
 
   it('keeps an operationId given in the schema', async () => {
-    const { MethodView } = await import('../src');
     class Ping extends MethodView {
       static override verbOptions = { get: { schema: { operationId: 'healthCheck' } } };
       get() {
@@ -63,5 +65,45 @@ describe('the decorator form (experimentalDecorators)', () => {
     expect((await fromDecorators.inject('/authors/x')).statusCode).toBe(400);
     expect((await fromDecorators.inject({ method: 'POST', url: '/authors', payload: { name: 'Octavia' } })).json()).toEqual({ id: 2, name: 'Octavia' });
     expect(fromDecorators.urlFor('AuthorItem', { id: 1 })).toBe('/authors/1');
+  });
+});
+
+class Getter extends MethodView {
+  get() {
+    return 'got';
+  }
+}
+
+describe('operationIds', () => {
+  it('stay unique when the same views are registered under two prefixes', async () => {
+    const app = Fastify();
+    await app.register(swagger, { openapi: { info: { title: 't', version: '1' } } });
+    await app.register(fastifyViews);
+    const routes = async (api: FastifyInstance) => {
+      api.addView('/g', Getter.asView('g'));
+    };
+    await app.register(routes, { prefix: '/v1' });
+    await app.register(routes, { prefix: '/v2' });
+    await app.ready();
+    const doc = app.swagger() as unknown as { paths: Record<string, { get: { operationId: string } }> };
+    expect([doc.paths['/v1/g'].get.operationId, doc.paths['/v2/g'].get.operationId]).toEqual(['getG', 'getGV2']);
+  });
+
+  it('append the verb to a view-level operationId', async () => {
+    class Two extends MethodView {
+      static override viewOptions = { schema: { operationId: 'things' } };
+      get() {
+        return '';
+      }
+      post() {
+        return '';
+      }
+    }
+    const app = Fastify();
+    await app.register(swagger, { openapi: { info: { title: 't', version: '1' } } });
+    await app.register(fastifyViews, { views: [{ path: '/t', view: Two.asView('two') }] });
+    await app.ready();
+    const doc = app.swagger() as unknown as { paths: Record<string, Record<string, { operationId: string }>> };
+    expect([doc.paths['/t'].get.operationId, doc.paths['/t'].post.operationId]).toEqual(['thingsGet', 'thingsPost']);
   });
 });

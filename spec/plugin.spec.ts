@@ -1,5 +1,5 @@
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import fastifyViews, { MethodView, View, fastifyViews as named } from '../src';
+import fastifyViews, { EnsureSync, MethodView, View, fastifyViews as named, route } from '../src';
 import { appWithViews } from './helpers';
 
 class UserAPI extends MethodView {
@@ -253,5 +253,99 @@ describe('routes owned by a view', () => {
     app.get('/users', { constraints: { version: '2.0.0' } }, () => 'v2');
     expect((await app.inject({ url: '/users', headers: { 'accept-version': '2.0.0' } })).body).toBe('v2');
     expect((await app.inject('/users')).body).toBe('[]');
+  });
+});
+
+class Getter extends MethodView {
+  get() {
+    return 'got';
+  }
+}
+
+describe('route conflicts that involve a view', () => {
+  it('names the first view when a second view takes its path', async () => {
+    class Poster extends MethodView {
+      post() {
+        return 'posted';
+      }
+    }
+    const app = await appWithViews();
+    const getter = Getter.asView('getter');
+    app.addView('/x', getter);
+    expect(() => app.addView('/x', Poster.asView('poster'))).toThrow(/Method 'POST' on '\/x' is owned by view 'getter' \(it answers it 405\)/);
+    expect(() => app.addView('/x', getter)).toThrow(/Method 'GET' on '\/x' is owned by view 'getter' \(it serves it\)/);
+  });
+
+  it('names the view when an earlier route already serves one of its methods', async () => {
+    const app = await appWithViews();
+    app.get('/x', () => 'plain');
+    expect(() => app.addView('/x', Getter.asView('getter'))).toThrow(/View 'getter' cannot serve GET '\/x': another route already does/);
+    expect(() => app.urlFor('getter')).toThrow(expect.objectContaining({ code: 'FCV_ERR_UNKNOWN_ENDPOINT' }));
+  });
+
+  it('treats /x/ as /x when the router ignores trailing slashes', async () => {
+    const app = Fastify({ routerOptions: { ignoreTrailingSlash: true } });
+    await app.register(fastifyViews);
+    app.addView('/x', Getter.asView('getter'));
+    expect(() => app.post('/x/', () => 'other')).toThrow(expect.objectContaining({ code: 'FCV_ERR_ROUTE_OWNED_BY_VIEW' }));
+  });
+
+  it('claims no endpoint name for a view that could not be registered', async () => {
+    const app = await appWithViews();
+    await app.ready();
+    expect(() => app.addView('/late', Getter.asView('late'))).toThrow();
+    expect(() => app.urlFor('late')).toThrow(expect.objectContaining({ code: 'FCV_ERR_UNKNOWN_ENDPOINT' }));
+  });
+});
+
+describe('registering the plugin', () => {
+  it('puts views given without a prefix in the caller context, where every route can link to them', async () => {
+    const app = Fastify();
+    await app.register(fastifyViews, { views: [{ path: '/g/:id', view: Getter.asView('g') }] });
+    await app.register(async (other) => {
+      other.get('/link', (request) => request.server.urlFor('g', { id: 1 }));
+    });
+    expect((await app.inject('/link')).body).toBe('/g/1');
+    expect(() => app.addView('/other', Getter.asView('g'))).toThrow(expect.objectContaining({ code: 'FCV_ERR_DUPLICATE_ENDPOINT' }));
+  });
+
+  it('resolves a name defined in one sibling context from another, as Flask’s global url_for', async () => {
+    const app = await appWithViews();
+    await app.register(async (api) => {
+      api.addView('/items/:id', Getter.asView('item'));
+    }, { prefix: '/api' });
+    await app.register(async (web) => {
+      web.get('/page', (request) => request.server.urlFor('item', { id: 2 }));
+    });
+    expect((await app.inject('/page')).body).toBe('/api/items/2');
+  });
+
+  it('can be registered once per group of views, each with its prefix', async () => {
+    const app = Fastify();
+    await app.register(fastifyViews, { prefix: '/v1', views: [{ path: '/g', view: Getter.asView('g') }] });
+    await app.register(fastifyViews, { prefix: '/v2', views: [{ path: '/g', view: Getter.asView('g') }] });
+    expect((await app.inject('/v1/g')).body).toBe('got');
+    expect((await app.inject('/v2/g')).body).toBe('got');
+    expect((await app.inject({ method: 'PUT', url: '/v2/g' })).statusCode).toBe(405);
+  });
+
+  it('refuses a second, different dispatcher', async () => {
+    const app = Fastify();
+    await app.register(fastifyViews);
+    const other: EnsureSync = (handler) => handler;
+    await expect(app.register(fastifyViews, { ensureSync: other })).rejects.toMatchObject({ code: 'FCV_ERR_INVALID_OPTION' });
+  });
+
+  it('refuses, at registration, a @route class whose constructor needs arguments', async () => {
+    @route('/needs')
+    class Needs extends MethodView {
+      constructor(private readonly db: string) {
+        super();
+      }
+      get() {
+        return this.db;
+      }
+    }
+    await expect(appWithViews({ views: [Needs] })).rejects.toThrow(/list \{ view: Needs\.asView\('Needs', …arguments\) \} instead/);
   });
 });

@@ -232,3 +232,20 @@ describe('per-verb and view-level route options', () => {
     expect(seen).toEqual([]);
   });
 });
+
+describe('schemas across layers', () => {
+  it('merge response status by status across layers', async () => {
+    class Both extends MethodView {
+      static override viewOptions = { schema: { response: { 404: { type: 'object', properties: { error: { type: 'string' } } } } } };
+      static override verbOptions: VerbOptions = { get: { schema: { response: { 200: { type: 'object', properties: { id: { type: 'integer' } } } } } } };
+      get(request: FastifyRequest<{ Querystring: { missing?: string } }>, reply: FastifyReply) {
+        if (request.query.missing) return reply.code(404).send({ error: 'gone', extra: 'dropped' });
+        return { id: 1, extra: 'dropped' };
+      }
+    }
+    const app = await appWithViews();
+    app.addView('/b', Both.asView('both'));
+    expect((await app.inject('/b')).json()).toEqual({ id: 1 });
+    expect((await app.inject('/b?missing=1')).json()).toEqual({ error: 'gone' });
+  });
+});

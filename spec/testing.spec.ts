@@ -108,3 +108,23 @@ describe('runView (fastify-class-views/testing)', () => {
     expect(view.get({ params: { id: 7 } } as FastifyRequest<{ Params: { id: number } }>, reply)).toEqual({ id: 7, title: 'Dune' });
   });
 });
+
+class Getter extends MethodView {
+  get() {
+    return 'got';
+  }
+}
+
+describe('runView and viewClass', () => {
+  it('leaves the view function as it was after a viewClass swap', async () => {
+    class Fake extends Getter {
+      override get() {
+        return 'fake';
+      }
+    }
+    const view = Getter.asView('getter');
+    expect((await runView(view, { viewClass: Fake })).body).toBe('fake');
+    expect(view.viewClass).toBe(Getter);
+    expect((await runView(view)).body).toBe('got');
+  });
+});

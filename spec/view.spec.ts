@@ -1,5 +1,5 @@
 import Fastify, { FastifyReply, FastifyRequest } from 'fastify';
-import { View, ViewDecorator, ViewHandler, errors } from '../src';
+import { MethodView, View, ViewDecorator, ViewHandler, errors } from '../src';
 import { appWithViews } from './helpers';
 
 class Hello extends View {
@@ -275,5 +275,35 @@ describe('View', () => {
     app.addView('/', Guarded.asView('guarded'));
     expect((await app.inject('/')).statusCode).toBe(401);
     expect((await app.inject({ url: '/', headers: { 'x-key': 'secret' } })).body).toBe('inside');
+  });
+});
+
+describe('decorators', () => {
+  it('are applied once per view, as in Flask, and share their state across verbs', async () => {
+    let applications = 0;
+    const counted: ViewDecorator = (view) => {
+      applications += 1;
+      let calls = 0;
+      return (request, reply) => {
+        reply.header('x-calls', String(++calls));
+        return request.server.ensureSync(view)(request, reply);
+      };
+    };
+    class Counted extends MethodView {
+      static override decorators = [counted];
+      get() {
+        return 'get';
+      }
+      async post() {
+        return 'post';
+      }
+    }
+    const app = await appWithViews();
+    app.addView('/c', Counted.asView('counted'));
+    expect(applications).toBe(1);
+    expect((await app.inject('/c')).headers['x-calls']).toBe('1');
+    expect((await app.inject({ method: 'POST', url: '/c' })).headers['x-calls']).toBe('2');
+    const head = await app.inject({ method: 'HEAD', url: '/c' });
+    expect([head.statusCode, head.body, head.headers['x-calls']]).toEqual([200, '', '3']);
   });
 });
