@@ -3,7 +3,7 @@ import { dispatchThrough, dispatcherOf, ensureSync } from './ensure-sync';
 import { methodNotAllowed } from './errors';
 import type { VerbRouteOptions } from './route-options';
 import {
-  DERIVE_METHODS, HANDLER_TABLE, HandlerTable, HttpMethod, View, ViewClass, ViewStatics, allowHeader, methodsOf,
+  DERIVE_METHODS, DIRECT_HANDLERS, DirectHandlers, HANDLER_TABLE, HandlerTable, HttpMethod, View, ViewClass, ViewStatics, allowHeader, methodsOf,
 } from './view';
 
 /** The handler names a `MethodView` may define, one per HTTP verb. Dispatch calls nothing else. */
@@ -97,6 +97,12 @@ export abstract class MethodView extends View {
       derived.set(this, methods);
     }
     return methods;
+  }
+
+  /** @internal The verb handlers by method, unless the class overrides `dispatchRequest`. */
+  static override [DIRECT_HANDLERS](this: ViewClass): DirectHandlers | undefined {
+    if (this.prototype.dispatchRequest !== MethodView.prototype.dispatchRequest) return undefined;
+    return Object.assign(Object.create(null), Object.fromEntries(handlersOf(this))) as DirectHandlers;
   }
 
   /** @internal Each accepted method goes to its verb's handler; `HEAD` falls back to `get`. */

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { callOnPendingView, dispatchThrough, dispatcherOf, isThenable } from './ensure-sync';
+import { callHandler, callOnPendingView, dispatchThrough, dispatcherOf, ensureSync, isThenable } from './ensure-sync';
 import { errors } from './errors';
 import type { ViewRouteOptions } from './route-options';
 
@@ -23,6 +23,7 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
  */
 export const DERIVE_METHODS = Symbol('fastify-class-views.deriveMethods');
 export const HANDLER_TABLE = Symbol('fastify-class-views.handlerTable');
+export const DIRECT_HANDLERS = Symbol('fastify-class-views.directHandlers');
 
 /** A Fastify-style handler as views and decorators see it: sync or async, `(request, reply)`. */
 export type ViewHandler = (request: FastifyRequest, reply: FastifyReply) => unknown;
@@ -128,6 +129,11 @@ export abstract class View {
     return createViewFunction(this, name, [], factory);
   }
 
+  /** @internal A `View` is always served through its `dispatchRequest`. */
+  static [DIRECT_HANDLERS](): DirectHandlers | undefined {
+    return undefined;
+  }
+
   /** @internal `View` accepts `static methods`, or `GET`. */
   static [DERIVE_METHODS](this: ViewStatics): readonly HttpMethod[] {
     return this.methods ?? DEFAULT_METHODS;
@@ -145,6 +151,14 @@ export abstract class View {
   }
 }
 
+/** Method → handler, for calling a verb handler without going through `dispatchRequest`. */
+export type DirectHandlers = Readonly<Record<string, Function | undefined>>;
+
+/** The handlers a view's function may call directly, or `undefined`: call `dispatchRequest`. */
+export function directHandlers(viewClass: ViewClass): DirectHandlers | undefined {
+  return (viewClass as unknown as ViewHooks)[DIRECT_HANDLERS]();
+}
+
 /** What serves each accepted method; `HEAD` is included when `GET` implies it. */
 export type HandlerTable = ReadonlyMap<HttpMethod, Function>;
 
@@ -159,6 +173,7 @@ export function handlersOf(viewClass: ViewClass, methods: readonly HttpMethod[] 
 }
 
 interface ViewHooks {
+  [DIRECT_HANDLERS](): DirectHandlers | undefined;
   [DERIVE_METHODS](): readonly HttpMethod[];
   [HANDLER_TABLE](methods: readonly HttpMethod[]): HandlerTable;
 }
@@ -229,8 +244,17 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
     } else {
       self = instantiate(current, args);
     }
-    return dispatchThrough(dispatcherOf(request.server), self.dispatchRequest, self, request, reply);
+    const dispatcher = dispatcherOf(request.server);
+    if (dispatcher === ensureSync) {
+      // The default dispatcher's body, straight to the verb handler where the class allows it
+      // (a MethodView that keeps MethodView's dispatchRequest): no second dispatch per call.
+      if (current !== routed) verbs = directHandlers((routed = current));
+      return callHandler(verbs?.[request.method] ?? self.dispatchRequest, self, request, reply);
+    }
+    return dispatchThrough(dispatcher, self.dispatchRequest, self, request, reply);
   };
+  let routed: ViewClass | undefined;
+  let verbs: DirectHandlers | undefined;
   const fn = decorate(viewClass, name, view) as unknown as ViewFunction<C>;
   Object.defineProperties(fn, {
     viewClass: { value: viewClass, writable: true, enumerable: true },
