@@ -84,6 +84,20 @@ describe('OPTIONS', () => {
     expect(response.headers.allow).toBe('GET, HEAD, POST');
   });
 
+  it('answers automatically when provideAutomaticOptions is true, even for a view that lists OPTIONS (as Flask)', async () => {
+    class OptionsOnly extends View {
+      static override methods = ['OPTIONS'] as const;
+      static override provideAutomaticOptions = true;
+      dispatchRequest() {
+        return 'Hello World!';
+      }
+    }
+    const app = await appWithViews();
+    app.addView('/o', OptionsOnly.asView('options-only'));
+    const response = await app.inject({ method: 'OPTIONS', url: '/o' });
+    expect([response.statusCode, response.headers.allow, response.body]).toEqual([200, 'OPTIONS', '']);
+  });
+
   it('runs the view own options handler when it defines one', async () => {
     class Custom extends Items {
       options(_request: FastifyRequest, reply: FastifyReply) {

@@ -7,8 +7,8 @@ import { routeMetadata, verbMetadata } from './decorators';
 import { MethodView, Verb } from './method-view';
 import { ViewRouteOptions, checkRouteOptions, mergeRouteOptions } from './route-options';
 import {
-  FACTORY, HTTP_METHODS, HandlerTable, HttpMethod, SHARED, View, ViewClass, ViewFactory, ViewFunction, ViewHandler, allowHeader,
-  answersOptions, decorate, handlersOf, instantiate, isViewFunction, methodsOf,
+  FACTORY, HTTP_METHODS, HandlerTable, HttpMethod, SHARED, View, ViewClass, ViewFactory, ViewFunction, ViewHandler, allowHeader, providesAutomaticOptions,
+  decorate, handlersOf, instantiate, isViewFunction, methodsOf,
 } from './view';
 
 /** Options the automatic OPTIONS and 405 routes share with the view; its hooks and schema do not apply there. */
@@ -72,7 +72,10 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   let getRoute: RouteOptions | undefined;
   // HEAD by get() follows GET's route; a View that lists HEAD serves it in its one route.
   const headFollowsGet = viewClass.prototype instanceof MethodView ? table.get('HEAD') === table.get('GET') : !declared.includes('HEAD');
-  for (const route of viewRoutes(app, registry, viewClass, name, table, headFollowsGet, viewOptions)) {
+  // As in Flask, `provideAutomaticOptions = true` answers OPTIONS even for a view that lists it.
+  const automaticOptionsRoute = providesAutomaticOptions(viewClass, table);
+  const served = [...table.keys()].filter((m) => !(m === 'HEAD' && headFollowsGet) && !(m === 'OPTIONS' && automaticOptionsRoute));
+  for (const route of viewRoutes(app, registry, viewClass, name, table, served, viewOptions)) {
     claim(route.methods, 'serves it', false);
     const options = { ...route.options, method: route.methods, url: path, handler: handlerFor(route.handler), exposeHeadRoute: false, config: config(route.options) };
     if (route.methods.includes('GET')) getRoute = options as RouteOptions;
@@ -87,7 +90,6 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   const allow = allowHeader(viewClass, table);
   const automatic: Record<string, unknown> = { url: path, exposeHeadRoute: false, config: config(viewOptions), schema: { hide: true } };
   for (const key of AUTOMATIC_ROUTE_OPTIONS) if (viewOptions[key] !== undefined) automatic[key] = viewOptions[key];
-  const automaticOptionsRoute = answersOptions(viewClass, table);
   if (automaticOptionsRoute && claim(['OPTIONS'], 'answers it automatically', false).length > 0) {
     // Answered in onRequest, before body parsing: whatever the request carries, OPTIONS gets Allow.
     routes.push({ ...automatic, method: 'OPTIONS', onRequest: answerOptions(allow), handler: answerOptions(allow) } as unknown as RouteOptions);
@@ -109,8 +111,7 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
  * the view's options merged with its own (`static verbOptions` and `@schema`), and an
  * `operationId` for OpenAPI. `HEAD` by `get()` is not here: it follows GET's route.
  */
-function viewRoutes(app: FastifyInstance, registry: ViewRegistry, viewClass: ViewClass, name: string, table: HandlerTable, headFollowsGet: boolean, viewOptions: Record<string, unknown>): ViewRoute[] {
-  const served = [...table.keys()].filter((m) => !(m === 'HEAD' && headFollowsGet));
+function viewRoutes(app: FastifyInstance, registry: ViewRegistry, viewClass: ViewClass, name: string, table: HandlerTable, served: HttpMethod[], viewOptions: Record<string, unknown>): ViewRoute[] {
   if (!(viewClass.prototype instanceof MethodView)) {
     return served.length === 0 ? [] : [{ methods: served, handler: table.get(served[0])!, options: viewOptions }];
   }

@@ -185,16 +185,11 @@ export function providesAutomaticOptions(viewClass: ViewClass, table: HandlerTab
   return viewClass.provideAutomaticOptions ?? !table.has('OPTIONS');
 }
 
-/** Whether the automatic OPTIONS route is added: wanted, and OPTIONS not served by the view. */
-export function answersOptions(viewClass: ViewClass, table: HandlerTable): boolean {
-  return !table.has('OPTIONS') && providesAutomaticOptions(viewClass, table);
-}
-
 /** The `Allow` header value: what the view serves, plus the automatic `OPTIONS`, sorted. */
 export function allowHeader(viewClass: ViewClass, table: HandlerTable): string {
-  const allowed: string[] = [...table.keys()];
-  if (answersOptions(viewClass, table)) allowed.push('OPTIONS');
-  return allowed.sort().join(', ');
+  const allowed = new Set<string>(table.keys());
+  if (providesAutomaticOptions(viewClass, table)) allowed.add('OPTIONS');
+  return [...allowed].sort().join(', ');
 }
 
 /** Applies a class's `decorators` around a handler, first innermost. */
