@@ -5,8 +5,10 @@ import { errors } from './errors';
  * The one dispatcher every view handler call goes through (Flask's `ensure_sync`): given a
  * handler, it returns a function with the same `this` and arguments.
  *
- * A replacement (the plugin's `ensureSync` option) must keep the same shape: forward `this`
- * (the view instance) and both arguments, and return the handler's result or a thenable of it.
+ * A replacement (the plugin's `ensureSync` option) keeps the same shape: views hand it their
+ * handler bound to the view instance (as Flask passes bound methods); it calls it with both
+ * arguments and returns its result or a thenable of it. The 500 for an async handler that
+ * resolved to `undefined` without sending is checked on what it returns.
  */
 export type EnsureSync = <This, Request, Reply, Result>(
   handler: (this: This, request: Request, reply: Reply) => Result,
@@ -37,7 +39,8 @@ export const ensureSync: EnsureSync = function ensureSync<This, Request, Reply, 
  */
 export function dispatchThrough(dispatcher: EnsureSync, handler: Function, view: unknown, request: unknown, reply: unknown): unknown {
   if (dispatcher === ensureSync) return callHandler(handler, view, request, reply);
-  return dispatcher(handler.bind(view) as (request: unknown, reply: unknown) => unknown)(request, reply);
+  const result = dispatcher(handler.bind(view) as (request: unknown, reply: unknown) => unknown)(request, reply);
+  return checkResult(result, reply, handler, view);
 }
 
 /** The dispatcher of the context that serves a request (`request.server`), or the default. */
