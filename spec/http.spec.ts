@@ -160,6 +160,18 @@ describe('HEAD', () => {
     expect(head.headers['content-type']).toBe(get.headers['content-type']);
   });
 
+  it('keeps the status and headers of a web Response that get() returns', async () => {
+    class Fetched extends MethodView {
+      get() {
+        return new Response('hello', { status: 203, headers: { 'x-from-response': '1', 'content-type': 'text/plain' } });
+      }
+    }
+    const app = await appWithViews();
+    app.addView('/r', Fetched.asView('fetched'));
+    const head = await app.inject({ method: 'HEAD', url: '/r' });
+    expect([head.statusCode, head.headers['x-from-response'], head.headers['content-type'], head.body]).toEqual([203, '1', 'text/plain', '']);
+  });
+
   it('runs the hooks GET runs', async () => {
     const app = await appWithViews();
     const seen: string[] = [];

@@ -231,6 +231,15 @@ describe('routes owned by a view', () => {
     expect(() => app.route({ method: ['PUT', 'PATCH'], url: '/users', handler: () => 'x' })).toThrow(/owned by view 'users' \(it answers it 405\)/);
   });
 
+  it('owns both /api and /api/ for a view at / under a prefix', async () => {
+    const app = await appWithViews();
+    await app.register(async (api) => {
+      api.addView('/', UserList.asView('home'));
+    }, { prefix: '/api' });
+    expect(() => app.delete('/api/', () => 'x')).toThrow(expect.objectContaining({ code: 'FCV_ERR_ROUTE_OWNED_BY_VIEW' }));
+    expect(() => app.delete('/api', () => 'x')).toThrow(expect.objectContaining({ code: 'FCV_ERR_ROUTE_OWNED_BY_VIEW' }));
+  });
+
   it('rejects a later route in a child context under the same full path', async () => {
     const app = await appWithViews();
     app.addView('/api/users', UserList.asView('users'));

@@ -1,5 +1,5 @@
 import Fastify, { FastifyReply, FastifyRequest } from 'fastify';
-import { MethodView, View, ViewDecorator, ViewHandler, errors } from '../src';
+import { MethodView, View, ViewDecorator, ViewFunction, ViewHandler, errors } from '../src';
 import { appWithViews } from './helpers';
 
 class Hello extends View {
@@ -175,6 +175,30 @@ describe('View', () => {
     app.addView('/', view);
     expect((await app.inject('/')).body).toBe('fake');
     expect(view.viewName).toBe('swappable');
+  });
+
+  it('keeps the decorators asView applied when viewClass is swapped, as Flask does', async () => {
+    const guard: ViewDecorator = (view) => (request, reply) => {
+      reply.header('x-guard', 'yes');
+      return request.server.ensureSync(view)(request, reply);
+    };
+    class Real extends View {
+      static override decorators = [guard];
+      dispatchRequest() {
+        return 'real';
+      }
+    }
+    class Fake extends View {
+      dispatchRequest() {
+        return 'fake';
+      }
+    }
+    const view: ViewFunction = Real.asView('guarded');
+    view.viewClass = Fake;
+    const app = await appWithViews();
+    app.addView('/', view);
+    const response = await app.inject('/');
+    expect([response.body, response.headers['x-guard']]).toEqual(['fake', 'yes']);
   });
 
   it('carries its name, class, methods and automatic-OPTIONS flag', () => {

@@ -91,9 +91,14 @@ export abstract class MethodView extends View {
   static override [DERIVE_METHODS](this: ViewClass & ViewStatics): readonly HttpMethod[] {
     let methods = derived.get(this);
     if (methods === undefined) {
-      // Set through the accessor, or (under define semantics for class fields) an own data property.
-      const own = declaredMethods.get(this) ?? (Object.getOwnPropertyDescriptor(this, 'methods')?.value as readonly HttpMethod[] | undefined);
-      methods = own ?? deriveFromHandlers(this);
+      // Set through the accessor, or (under define semantics for class fields) an own data
+      // property, which is turned into the accessor so that subclasses derive their own again.
+      const field = Object.getOwnPropertyDescriptor(this, 'methods');
+      if (field && 'value' in field && field.value !== undefined) {
+        declaredMethods.set(this, field.value as readonly HttpMethod[]);
+        Object.defineProperty(this, 'methods', methodsAccessor);
+      }
+      methods = declaredMethods.get(this) ?? deriveFromHandlers(this);
       derived.set(this, methods);
     }
     return methods;

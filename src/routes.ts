@@ -7,7 +7,7 @@ import { routeMetadata, verbMetadata } from './decorators';
 import { MethodView, Verb } from './method-view';
 import { ViewRouteOptions, checkRouteOptions, mergeRouteOptions } from './route-options';
 import {
-  FACTORY, HTTP_METHODS, HandlerTable, HttpMethod, SHARED, View, ViewClass, ViewFactory, ViewFunction, ViewHandler, allowHeader, providesAutomaticOptions,
+  DECORATED, FACTORY, HTTP_METHODS, HandlerTable, HttpMethod, SHARED, View, ViewClass, ViewFactory, ViewFunction, ViewHandler, allowHeader, providesAutomaticOptions,
   decorate, handlersOf, instantiate, isViewFunction, methodsOf,
 } from './view';
 
@@ -103,7 +103,9 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
 
   for (const route of routes) app.route(route);
   registry.endpoints.claim(app, view, url);
-  for (const [methods, owner] of claims) registry.own(methods, url, constraints, owner);
+  // A prefixed '/' is registered by Fastify at both `/api` and `/api/` (prefixTrailingSlash 'both').
+  const urls = path === '/' && app.prefix && (viewOptions.prefixTrailingSlash ?? 'both') === 'both' ? [url, `${url}/`] : [url];
+  for (const [methods, owner] of claims) for (const owned of urls) registry.own(methods, owned, constraints, owner);
 }
 
 /**
@@ -142,7 +144,8 @@ function viewRoutes(app: FastifyInstance, registry: ViewRegistry, viewClass: Vie
  */
 function routeHandlers(app: FastifyInstance, view: ViewFunction, table: HandlerTable): (handler: Function) => ViewHandler {
   const viewClass = view.viewClass;
-  if ((viewClass.decorators ?? []).length > 0) return () => view as unknown as ViewHandler;
+  // Decided by what asView did, not by the current class: swapping viewClass keeps the decorators.
+  if ((view as unknown as Record<symbol, boolean>)[DECORATED]) return () => view as unknown as ViewHandler;
   const ensure = dispatcherOf(app);
   const factory = (view as unknown as Record<symbol, ViewFactory | undefined>)[FACTORY];
   const shared = viewClass.initEveryRequest === false && factory === undefined
@@ -233,6 +236,11 @@ function dropBody(request: FastifyRequest, reply: FastifyReply, payload: unknown
     const stream = payload as NodeJS.ReadableStream;
     stream.on('error', (err) => reply.log.error({ err }, 'error in a stream dropped by HEAD'));
     stream.resume();
+  } else if (payload instanceof Response) {
+    // A web Response carries its own status and headers: HEAD answers with them, without the body.
+    reply.code(payload.status);
+    payload.headers.forEach((value, key) => void reply.header(key, value));
+    payload.body?.cancel().catch((err: unknown) => reply.log.error({ err }, 'error in a stream dropped by HEAD'));
   } else if (typeof (payload as { cancel?: unknown }).cancel === 'function') {
     (payload as ReadableStream).cancel('HEAD has no body').catch((err: unknown) => reply.log.error({ err }, 'error in a stream dropped by HEAD'));
   } else if (typeof payload === 'string' || Buffer.isBuffer(payload)) {

@@ -213,6 +213,8 @@ export function instantiate<V>(viewClass: new (...args: never[]) => V, args: rea
 export const SHARED = Symbol('fastify-class-views.sharedInstance');
 /** Where a view function from `asViewFrom` keeps its factory. */
 export const FACTORY = Symbol('fastify-class-views.factory');
+/** Whether `asView` wrapped the view function in its class's `decorators`. */
+export const DECORATED = Symbol('fastify-class-views.decorated');
 
 function createViewFunction<C extends ViewClass>(viewClass: C, name: string, args: readonly unknown[], factory: ViewFactory | undefined): ViewFunction<C> {
   if (typeof name !== 'string' || name.length === 0) {
@@ -259,6 +261,7 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
     provideAutomaticOptions: { get: () => providesAutomaticOptions(fn.viewClass), enumerable: true },
     [SHARED]: { get: () => (shared?.of === fn.viewClass ? shared.instance : undefined) },
     [FACTORY]: { value: factory },
+    [DECORATED]: { value: fn !== (view as unknown) },
   });
   return fn;
 }
