@@ -65,7 +65,9 @@ export interface ViewFunction<C extends ViewClass = ViewClass> {
   // whose handler type demands a specific return type.
   <Result = unknown>(request: FastifyRequest, reply: FastifyReply): Result;
   /** The class that serves requests. Writable: replace it before registration to swap the class (e.g. in tests). */
-  viewClass: C;
+  get viewClass(): C;
+  // Any view class may be put in (a fake in a test need not share the original's static types).
+  set viewClass(viewClass: ViewClass);
   /** The endpoint name given to `asView`, used by `urlFor`. */
   readonly viewName: string;
   /** The methods the view accepts (from `viewClass`). */
@@ -90,7 +92,7 @@ export abstract class View {
   /** The methods the view accepts; unset means `GET` (and so `HEAD` and `OPTIONS`), as in Flask. */
   static methods?: readonly HttpMethod[];
   /** Wrappers applied by `asView`, in order: the first is the innermost, the last the outermost. */
-  static decorators: readonly ViewDecorator[] = [];
+  static decorators: ViewDecorator[] = [];
   /** Answer `OPTIONS` with `Allow` automatically; unset means "unless the view accepts OPTIONS itself". */
   static provideAutomaticOptions?: boolean;
   /** `true`: a new instance per request. `false`: one instance, built by `asView`, serves every request. */

@@ -122,3 +122,15 @@ const withRequestContext: EnsureSync = (handler) => function (request, reply) {
   return storage.run({ requestId: (request as FastifyRequest).id }, () => handler.call(this, request, reply));
 };
 void app.register(fastifyViews, { ensureSync: withRequestContext });
+
+// Any view class can be swapped in, whatever its statics.
+class UnrelatedFake extends View {
+  override dispatchRequest() {
+    return 'fake';
+  }
+}
+hello.viewClass = UnrelatedFake;
+const swappedBack: typeof Hello = hello.viewClass;
+// @ts-expect-error only view classes can be swapped in
+hello.viewClass = class NotAView {};
+void swappedBack;
