@@ -218,8 +218,11 @@ describe('a custom ensureSync', () => {
     };
     const app = await appWithViews({ ensureSync: passThrough });
     app.addView('/f', Forgetful.asView('forgetful'));
-    const response = await app.inject('/f');
-    expect([response.statusCode, response.json().code]).toEqual([500, 'FCV_ERR_NO_RESPONSE']);
+    app.get('/stand-alone', Forgetful.asView('stand-alone'));
+    for (const url of ['/f', '/stand-alone']) {
+      const response = await app.inject(url);
+      expect([url, response.statusCode, response.json().code]).toEqual([url, 500, 'FCV_ERR_NO_RESPONSE']);
+    }
   });
 
   it('forwards every argument through the default ensureSync', () => {

@@ -74,9 +74,9 @@ export abstract class MethodView extends View {
    */
   dispatchRequest(request: FastifyRequest, reply: FastifyReply): unknown {
     const viewClass = this.constructor as ViewClass;
-    const handler = handlersOf(viewClass).get(request.method as HttpMethod);
+    const handler = verbTable(viewClass).get(request.method as HttpMethod);
     if (handler === undefined) {
-      const allow = allowHeader(viewClass, handlersOf(viewClass));
+      const allow = allowHeader(viewClass, verbTable(viewClass));
       reply.header('allow', allow);
       throw methodNotAllowed(request.method, request.url, allow);
     }
@@ -107,7 +107,7 @@ export abstract class MethodView extends View {
   /** @internal The verb handlers by method, unless the class overrides `dispatchRequest`. */
   static override [DIRECT_HANDLERS](this: ViewClass): DirectHandlers | undefined {
     if (this.prototype.dispatchRequest !== MethodView.prototype.dispatchRequest) return undefined;
-    return Object.assign(Object.create(null), Object.fromEntries(handlersOf(this))) as DirectHandlers;
+    return Object.assign(Object.create(null), Object.fromEntries(verbTable(this))) as DirectHandlers;
   }
 
   /** @internal Each accepted method goes to its verb's handler; `HEAD` falls back to `get`. */
@@ -138,6 +138,7 @@ const methodsAccessor: PropertyDescriptor = {
   set(this: ViewClass, methods: readonly HttpMethod[]) {
     declaredMethods.set(this, methods);
     derived.delete(this);
+    tables.delete(this);
     if (!Object.hasOwn(this, 'methods')) Object.defineProperty(this, 'methods', methodsAccessor);
   },
 };
@@ -169,7 +170,8 @@ function findHandler(prototype: object, verb: Verb): Function | undefined {
 
 const tables = new WeakMap<Function, HandlerTable>();
 
-function handlersOf(viewClass: ViewClass): HandlerTable {
+/** The class's own handler table, built once per class (dispatch reads it per request). */
+function verbTable(viewClass: ViewClass): HandlerTable {
   let table = tables.get(viewClass);
   if (table === undefined) {
     table = (viewClass as unknown as typeof MethodView)[HANDLER_TABLE].call(viewClass, methodsOf(viewClass));

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, RouteShorthandOptions } from 'fastify';
 import { prefixed } from './endpoints';
-import { EnsureSync, VIEW_NAME, callHandler, callOnPendingView, checkResult, dispatcherOf, ensureSync as defaultEnsureSync, isThenable } from './ensure-sync';
+import { EnsureSync, VIEW_NAME, callHandler, callOnPendingView, dispatchThrough, dispatcherOf, ensureSync as defaultEnsureSync, isThenable } from './ensure-sync';
 import { Owner, ViewRegistry, pascal } from './registry';
 import { errors, methodNotAllowed } from './errors';
 import { routeMetadata, verbMetadata } from './decorators';
@@ -169,13 +169,11 @@ function routeHandlers(app: FastifyInstance, view: ViewFunction, table: HandlerT
  */
 function bindView(viewClass: ViewClass, args: readonly unknown[], shared: View | undefined, factory: ViewFactory | undefined, handler: Function, ensure: EnsureSync): ViewHandler {
   if (ensure !== defaultEnsureSync) {
-    // A replacement dispatcher may not check for an async `undefined`: the 500 is ours to keep.
-    const dispatch = (self: unknown, request: FastifyRequest, reply: FastifyReply) => {
-      return checkResult(ensure(handler.bind(self) as ViewHandler)(request, reply), reply, handler, self);
-    };
     return function dispatchedView(request, reply) {
       const self = shared ?? (factory ? factory(request) : instantiate(viewClass, args));
-      return isThenable(self) ? callOnPendingView(self, handler, (view) => dispatch(view, request, reply), reply) : dispatch(self, request, reply);
+      return isThenable(self)
+        ? callOnPendingView(self, handler, (view) => dispatchThrough(ensure, handler, view, request, reply), reply)
+        : dispatchThrough(ensure, handler, self, request, reply);
     };
   }
   if (factory !== undefined) {
