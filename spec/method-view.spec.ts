@@ -170,7 +170,7 @@ describe('MethodView', () => {
     const app = await serve('/', view);
     // The stand-alone view function and dispatchRequest take any method string a caller invents.
     for (const method of ['constructor', 'CONSTRUCTOR', 'toString', 'TOSTRING', '__proto__', '__PROTO__', 'post', 'POST', 'dispatchRequest', 'valueOf', 'hasOwnProperty', 'asView', 'get']) {
-      const reply = { header: jest.fn().mockReturnThis() } as unknown as FastifyReply;
+      const reply = { header: jest.fn().mockReturnThis(), code: jest.fn().mockReturnThis(), getHeader: () => 'GET, HEAD, OPTIONS' } as unknown as FastifyReply;
       const request = { method, url: '/', server: app } as unknown as FastifyRequest;
       expect(() => view(request, reply)).toThrow(expect.objectContaining({ statusCode: 405 }));
       expect(() => new Trap().dispatchRequest(request, reply)).toThrow(expect.objectContaining({ code: 'FCV_ERR_METHOD_NOT_ALLOWED' }));

@@ -177,7 +177,7 @@ describe('View', () => {
     expect(view.viewName).toBe('swappable');
   });
 
-  it('keeps the decorators asView applied when viewClass is swapped, as Flask does', async () => {
+  it('serves a class swapped in before registration with that class, decorators included', async () => {
     const guard: ViewDecorator = (view) => (request, reply) => {
       reply.header('x-guard', 'yes');
       return request.server.ensureSync(view)(request, reply);
@@ -198,7 +198,39 @@ describe('View', () => {
     const app = await appWithViews();
     app.addView('/', view);
     const response = await app.inject('/');
-    expect([response.body, response.headers['x-guard']]).toEqual(['fake', 'yes']);
+    expect([response.body, response.headers['x-guard']]).toEqual(['fake', undefined]);
+  });
+
+  it('keeps serving the registered class when viewClass is swapped after addView, decorated or not', async () => {
+    const guard: ViewDecorator = (view) => (request, reply) => {
+      reply.header('x-guard', 'yes');
+      return request.server.ensureSync(view)(request, reply);
+    };
+    class Plain extends View {
+      dispatchRequest() {
+        return 'plain';
+      }
+    }
+    class Decorated extends Plain {
+      static override decorators = [guard];
+      override dispatchRequest() {
+        return 'decorated';
+      }
+    }
+    class Fake extends View {
+      dispatchRequest() {
+        return 'fake';
+      }
+    }
+    const app = await appWithViews();
+    const plain: ViewFunction = Plain.asView('plain');
+    const decorated: ViewFunction = Decorated.asView('decorated');
+    app.addView('/plain', plain);
+    app.addView('/decorated', decorated);
+    plain.viewClass = Fake;
+    decorated.viewClass = Fake;
+    const [p, d] = [await app.inject('/plain'), await app.inject('/decorated')];
+    expect([p.body, d.body, d.headers['x-guard']]).toEqual(['plain', 'decorated', 'yes']);
   });
 
   it('carries its name, class, methods and automatic-OPTIONS flag', () => {

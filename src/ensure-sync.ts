@@ -27,20 +27,19 @@ export type EnsureSync = <This, Request, Reply, Result>(
 export const ensureSync: EnsureSync = function ensureSync<This, Request, Reply, Result>(handler: (this: This, request: Request, reply: Reply) => Result) {
   return function dispatch(this: This, request: Request, reply: Reply): Result {
     // View handlers take (request, reply); anything else called through it keeps all its arguments.
-    if (arguments.length > 2) return checkResult(handler.apply(this, arguments as unknown as [Request, Reply]), reply, handler, this) as Result;
-    return callHandler(handler, this, request, reply) as Result;
+    const result = arguments.length > 2 ? handler.apply(this, arguments as unknown as [Request, Reply]) : handler.call(this, request, reply);
+    return checked(result, reply, handler, this) as Result;
   };
 };
 
 /**
- * Calls `handler` on `view` through `dispatcher`. A replacement dispatcher is called per
- * call with a bound handler, as Flask passes bound methods, so it need not forward `this`;
- * the default needs neither the bind nor its wrapper, so the hot path allocates nothing.
+ * Calls `handler` on `view` through `dispatcher`, unchecked (whoever serves the route checks
+ * the final result, once). The default dispatcher's body is inlined: no bind, no wrapper, so the
+ * hot path allocates nothing; a replacement gets the handler bound, as Flask passes bound methods.
  */
-export function dispatchThrough(dispatcher: EnsureSync, handler: Function, view: unknown, request: unknown, reply: unknown): unknown {
-  if (dispatcher === ensureSync) return callHandler(handler, view, request, reply);
-  const result = dispatcher(handler.bind(view) as (request: unknown, reply: unknown) => unknown)(request, reply);
-  return checkResult(result, reply, handler, view);
+export function dispatch(dispatcher: EnsureSync, handler: Function, view: unknown, request: unknown, reply: unknown): unknown {
+  if (dispatcher === ensureSync) return handler.call(view, request, reply);
+  return dispatcher(handler.bind(view) as (request: unknown, reply: unknown) => unknown)(request, reply);
 }
 
 /** The dispatcher of the context that serves a request (`request.server`), or the default. */
@@ -48,39 +47,26 @@ export function dispatcherOf(server: unknown): EnsureSync {
   return (server as { ensureSync?: EnsureSync } | undefined)?.ensureSync ?? ensureSync;
 }
 
-/** The default dispatcher's body: a sync result as it is, a thenable settled and checked. */
-export function callHandler(handler: Function, view: unknown, request: unknown, reply: unknown): unknown {
-  return checkResult(handler.call(view, request, reply), reply, handler, view);
-}
-
-/** A sync result as it is; a thenable settled, and checked for an unsent `undefined`. */
-export function checkResult(result: unknown, reply: unknown, handler: Function, view: unknown): unknown {
-  return isThenable(result) ? settle(result, reply, handler, view) : result;
+/**
+ * The result check, the only one: a sync result as it is; a thenable settled, rejecting with
+ * `FCV_ERR_NO_RESPONSE` when it resolved to `undefined` and nothing was sent. `handler` and
+ * `view` (and the endpoint `name`, when the route does not carry it) only name the culprit.
+ */
+export function checked(result: unknown, reply: unknown, handler: Function, view: unknown, name?: string): unknown {
+  if (!isThenable(result)) return result;
+  // One `then` rather than an async function: a Promise and a microtask fewer per async call.
+  const check = (payload: unknown) => {
+    if (payload === undefined && !hasAnswered(reply)) {
+      throw new errors.FCV_ERR_NO_RESPONSE(describe(reply, handler, view, name));
+    }
+    return payload;
+  };
+  return result instanceof Promise ? result.then(check) : Promise.resolve(result).then(check);
 }
 
 /** A duck test rather than `instanceof Promise`: any thenable counts, as in Fastify. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
-}
-
-/**
- * Runs `handler` on the view an async factory resolves to. The handler's result then always
- * arrives through a Promise, so it is checked like an async handler's.
- */
-export function callOnPendingView(pending: PromiseLike<unknown>, handler: Function, run: (view: unknown) => unknown, reply: unknown): Promise<unknown> {
-  return settle(Promise.resolve(pending).then(run), reply, handler, undefined);
-}
-
-export function settle(pending: PromiseLike<unknown>, reply: unknown, handler: Function, view: unknown): Promise<unknown> {
-  // One `then` rather than an async function: a Promise and a microtask fewer per async call
-  // (measured in bench/: about 20 ns).
-  const check = (payload: unknown) => {
-    if (payload === undefined && !hasAnswered(reply)) {
-      throw new errors.FCV_ERR_NO_RESPONSE(describe(reply, handler, view));
-    }
-    return payload;
-  };
-  return pending instanceof Promise ? pending.then(check) : Promise.resolve(pending).then(check);
 }
 
 /** True when there is nothing left for the handler's return value to say. */
@@ -96,12 +82,12 @@ function isFastifyReply(value: unknown): value is FastifyReply {
 }
 
 /** Names the culprit as precisely as can be known: endpoint, handler, method and route. */
-function describe(reply: unknown, handler: Function, view: unknown): string {
-  const owner = typeof view === 'object' && view !== null ? view.constructor.name : '';
+function describe(reply: unknown, handler: Function, view: unknown, viewName: string | undefined): string {
+  const owner = typeof view === 'function' ? view.name : typeof view === 'object' && view !== null ? view.constructor.name : '';
   const method = handler.name ? `${owner ? owner + '.' : ''}${handler.name}()` : 'the handler';
-  if (!isFastifyReply(reply)) return `View ${method}`;
+  if (!isFastifyReply(reply)) return viewName ? `View '${viewName}' (${method})` : `View ${method}`;
   const route = reply.request.routeOptions;
-  const endpoint = (route.config as unknown as Record<PropertyKey, unknown> | undefined)?.[VIEW_NAME];
+  const endpoint = viewName ?? (route.config as unknown as Record<PropertyKey, unknown> | undefined)?.[VIEW_NAME];
   const name = typeof endpoint === 'string' ? `View '${endpoint}' (${method})` : `View ${method}`;
   return `${name} on ${reply.request.method} ${route.url ?? reply.request.url}`;
 }

@@ -86,6 +86,12 @@ export const errors = {
     "urlFor('%s') needs the parameter '%s' to build '%s'",
     500,
   ),
+  /** `urlFor`: a parameter value would build a URL that points elsewhere (empty, a dot segment, `//`) or cannot be encoded. */
+  FCV_ERR_INVALID_URL_PARAM: createError<'FCV_ERR_INVALID_URL_PARAM', 500, [string, string, string]>(
+    'FCV_ERR_INVALID_URL_PARAM',
+    "urlFor('%s'): the parameter '%s' %s",
+    500,
+  ),
   /** Registration: `viewsPlugin` (or `addView`) used in an app where `fastifyViews` is not registered. */
   FCV_ERR_PLUGIN_NOT_REGISTERED: createError<'FCV_ERR_PLUGIN_NOT_REGISTERED', 500, [string]>(
     'FCV_ERR_PLUGIN_NOT_REGISTERED',
@@ -99,10 +105,3 @@ export const errors = {
     500,
   ),
 };
-
-/** The 405 error, carrying `Allow` so that Fastify's default error handler sets it too. */
-export function methodNotAllowed(method: string, url: string, allow: string): Error {
-  const error = new errors.FCV_ERR_METHOD_NOT_ALLOWED(method, url, allow || '(none)');
-  (error as Error & { headers?: Record<string, string> }).headers = { allow };
-  return error;
-}

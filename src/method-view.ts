@@ -1,10 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { dispatchThrough, dispatcherOf, ensureSync } from './ensure-sync';
-import { methodNotAllowed } from './errors';
+import { dispatch, dispatcherOf } from './ensure-sync';
+import type { HttpMethod } from './http';
 import type { VerbRouteOptions } from './route-options';
-import {
-  DERIVE_METHODS, DIRECT_HANDLERS, DirectHandlers, HANDLER_TABLE, HandlerTable, HttpMethod, View, ViewClass, ViewStatics, allowHeader, methodsOf,
-} from './view';
+import { View, refuseMethod } from './view';
 
 /** The handler names a `MethodView` may define, one per HTTP verb. Dispatch calls nothing else. */
 export const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'trace'] as const;
@@ -67,100 +65,85 @@ export abstract class MethodView extends View {
   trace?(request: FastifyRequest, reply: FastifyReply): unknown;
 
   /**
-   * Runs the handler for `request.method` through the context's `ensureSync`; a method with
-   * no handler gets `FCV_ERR_METHOD_NOT_ALLOWED` (405 with `Allow`). Routes registered by
-   * `addView` call the verb handlers directly; this serves the stand-alone view function, and
-   * is the place to override when something must run around every verb.
+   * Runs the handler for `request.method` through the context's `ensureSync`, or
+   * `methodNotAllowed`. Routes from `addView` call the verb handlers directly while this is
+   * MethodView's own; override it to run code around every verb (call
+   * `super.dispatchRequest(request, reply)`).
    */
   dispatchRequest(request: FastifyRequest, reply: FastifyReply): unknown {
-    const viewClass = this.constructor as ViewClass;
-    const handler = verbTable(viewClass).get(request.method as HttpMethod);
-    if (handler === undefined) {
-      const allow = allowHeader(viewClass, verbTable(viewClass));
-      reply.header('allow', allow);
-      throw methodNotAllowed(request.method, request.url, allow);
-    }
-    const dispatcher = dispatcherOf(request.server);
-    // With the default dispatcher, whoever called dispatchRequest through it checks the result
-    // already: calling the verb directly saves a second Promise per async call.
-    if (dispatcher === ensureSync) return handler.call(this, request, reply);
-    return dispatchThrough(dispatcher, handler, this, request, reply);
+    const verb = verbsOf(this.constructor as typeof MethodView)[request.method];
+    if (verb === undefined) return refuseMethod(this, request, reply);
+    return dispatch(dispatcherOf(request.server), verb, this, request, reply);
   }
 
-  /** @internal Flask's derivation: own `static methods` win; else the bases' methods plus every defined handler. */
-  static override [DERIVE_METHODS](this: ViewClass & ViewStatics): readonly HttpMethod[] {
-    let methods = derived.get(this);
-    if (methods === undefined) {
-      // Set through the accessor, or (under define semantics for class fields) an own data
-      // property, which is turned into the accessor so that subclasses derive their own again.
-      const field = Object.getOwnPropertyDescriptor(this, 'methods');
-      if (field && 'value' in field && field.value !== undefined) {
-        declaredMethods.set(this, field.value as readonly HttpMethod[]);
-        Object.defineProperty(this, 'methods', methodsAccessor);
-      }
-      methods = declaredMethods.get(this) ?? deriveFromHandlers(this);
-      derived.set(this, methods);
-    }
-    return methods;
+  /** Flask's derivation: the class's own `static methods` win; else its bases' methods plus every handler it has. */
+  static override allowedMethods(this: typeof MethodView): readonly HttpMethod[] {
+    const own = declaredMethods(this);
+    if (own !== undefined) return own;
+    const methods = new Set<HttpMethod>();
+    const base = Object.getPrototypeOf(this) as typeof MethodView;
+    if (base.prototype instanceof MethodView) for (const method of base.allowedMethods()) methods.add(method);
+    for (const verb of VERBS) if (findVerb(this.prototype, verb)) methods.add(verb.toUpperCase() as HttpMethod);
+    return Object.freeze([...methods]);
   }
 
-  /** @internal The verb handlers by method, unless the class overrides `dispatchRequest`. */
-  static override [DIRECT_HANDLERS](this: ViewClass): DirectHandlers | undefined {
-    if (this.prototype.dispatchRequest !== MethodView.prototype.dispatchRequest) return undefined;
-    return Object.assign(Object.create(null), Object.fromEntries(verbTable(this))) as DirectHandlers;
-  }
-
-  /** @internal Each accepted method goes to its verb's handler; `HEAD` falls back to `get`. */
-  static override [HANDLER_TABLE](this: ViewClass, methods: readonly HttpMethod[]): HandlerTable {
-    const table = new Map<HttpMethod, Function>();
-    for (const method of methods) {
-      const verb = VERB_OF[method];
-      const handler = verb && findHandler(this.prototype, verb);
-      if (handler) table.set(method, handler);
-    }
-    // HEAD comes with GET, served by head() when the class has one (as Flask does), else by get().
-    const get = table.get('GET');
-    if (get && !table.has('HEAD')) table.set('HEAD', findHandler(this.prototype, 'head') ?? get);
-    return table;
+  /**
+   * The verb's handler (`HEAD`: `head`, else `get`), or `dispatchRequest` when the class
+   * overrides it, so that it runs around every verb; `undefined` for a method with no handler.
+   */
+  static override handlerFor(this: { prototype: MethodView }, method: HttpMethod): Function | undefined {
+    const handler = verbFor(this.prototype, method);
+    if (handler === undefined) return undefined;
+    const own = this.prototype.dispatchRequest;
+    return own === MethodView.prototype.dispatchRequest ? handler : own;
   }
 }
 
 // Flask sets `methods` on every MethodView subclass when the class is made; JavaScript has no
-// such hook, so `SomeView.methods` is an accessor that derives on read. Assigning it (what
-// `static methods = …` does) records the class's own list, which then wins for that class
-// while its subclasses still derive theirs.
-const declaredMethods = new WeakMap<Function, readonly HttpMethod[]>();
-const methodsAccessor: PropertyDescriptor = {
+// such hook, so `SomeView.methods` is an accessor that derives on read, never cached, so that
+// a later assignment on a base shows in every subclass. Assigning it (what `static methods = …`
+// does) records the class's own list.
+const declared = new WeakMap<Function, readonly HttpMethod[]>();
+let generation = 0; // bumped by every assignment: per-class verb tables are rebuilt after one
+
+Object.defineProperty(MethodView, 'methods', {
   configurable: true,
-  get(this: ViewClass) {
-    return methodsOf(this);
+  get(this: typeof MethodView) {
+    return this.allowedMethods();
   },
-  set(this: ViewClass, methods: readonly HttpMethod[]) {
-    declaredMethods.set(this, methods);
-    derived.delete(this);
-    tables.delete(this);
-    if (!Object.hasOwn(this, 'methods')) Object.defineProperty(this, 'methods', methodsAccessor);
+  set(this: typeof MethodView, methods: readonly HttpMethod[]) {
+    declared.set(this, methods);
+    generation++;
   },
-};
-Object.defineProperty(MethodView, 'methods', methodsAccessor);
+});
 
-const derived = new WeakMap<Function, readonly HttpMethod[]>();
-
-function deriveFromHandlers(viewClass: ViewClass): readonly HttpMethod[] {
-  const methods = new Set<HttpMethod>();
-  const base = Object.getPrototypeOf(viewClass) as ViewClass;
-  if (base.prototype instanceof MethodView) for (const method of methodsOf(base)) methods.add(method);
-  for (const verb of VERBS) {
-    if (findHandler(viewClass.prototype, verb)) methods.add(verb.toUpperCase() as HttpMethod);
+/**
+ * The class's own `static methods`. Under define semantics for class fields (esbuild, SWC,
+ * ES2022 targets) that is an own data property, which would hide the accessor from subclasses:
+ * it is recorded and removed, so that they derive theirs again.
+ */
+function declaredMethods(viewClass: typeof MethodView): readonly HttpMethod[] | undefined {
+  const field = Object.getOwnPropertyDescriptor(viewClass, 'methods');
+  if (field && 'value' in field && field.configurable) {
+    delete (viewClass as { methods?: unknown }).methods;
+    if (field.value !== undefined) declared.set(viewClass, field.value as readonly HttpMethod[]);
+    generation++;
   }
-  return Object.freeze([...methods]);
+  return declared.get(viewClass);
+}
+
+/** The handler for `method`: its verb's, and for `HEAD` without `head`, `get`'s. */
+export function verbFor(prototype: object, method: string): Function | undefined {
+  const verb = VERB_OF[method];
+  if (verb === undefined) return undefined;
+  return findVerb(prototype, verb) ?? (verb === 'head' ? findVerb(prototype, 'get') : undefined);
 }
 
 /**
  * The verb's method on the class or an ancestor. Reads property descriptors, so a getter is
  * never run and an instance field (e.g. `post = 'x'`) is never mistaken for a handler.
  */
-function findHandler(prototype: object, verb: Verb): Function | undefined {
+function findVerb(prototype: object, verb: Verb): Function | undefined {
   for (let proto = prototype; proto && proto !== MethodView.prototype; proto = Object.getPrototypeOf(proto)) {
     const descriptor = Object.getOwnPropertyDescriptor(proto, verb);
     if (descriptor) return typeof descriptor.value === 'function' ? descriptor.value : undefined;
@@ -168,14 +151,21 @@ function findHandler(prototype: object, verb: Verb): Function | undefined {
   return undefined;
 }
 
-const tables = new WeakMap<Function, HandlerTable>();
+const tables = new WeakMap<Function, { generation: number; verbs: Readonly<Record<string, Function | undefined>> }>();
 
-/** The class's own handler table, built once per class (dispatch reads it per request). */
-function verbTable(viewClass: ViewClass): HandlerTable {
+/** Accepted method → verb handler, built once per class (an overridden `dispatchRequest` reads it per request). */
+function verbsOf(viewClass: typeof MethodView): Readonly<Record<string, Function | undefined>> {
   let table = tables.get(viewClass);
-  if (table === undefined) {
-    table = (viewClass as unknown as typeof MethodView)[HANDLER_TABLE].call(viewClass, methodsOf(viewClass));
+  if (table === undefined || table.generation !== generation) {
+    const verbs: Record<string, Function | undefined> = Object.create(null);
+    const methods = viewClass.allowedMethods();
+    // HEAD comes with GET, as in Flask.
+    for (const method of methods.includes('GET') ? [...methods, 'HEAD'] : methods) {
+      const handler = verbFor(viewClass.prototype, method);
+      if (handler) verbs[method] = handler;
+    }
+    table = { generation, verbs };
     tables.set(viewClass, table);
   }
-  return table;
+  return table.verbs;
 }

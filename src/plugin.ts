@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { BackgroundWork } from './background';
-import { Endpoints, UrlParams } from './endpoints';
 import { EnsureSync, VIEW_NAME, ensureSync as defaultEnsureSync } from './ensure-sync';
 import { errors } from './errors';
-import type { ViewRouteOptions } from './route-options';
+import type { UrlParams } from './paths';
 import { ViewRegistry } from './registry';
+import type { ViewRouteOptions } from './route-options';
 import { addViewRoutes } from './routes';
 import { routeMetadata } from './decorators';
 import { ViewClass, ViewFunction, isViewFunction } from './view';
@@ -95,17 +95,21 @@ function setUp(fastify: FastifyInstance, ensureSync: EnsureSync, backgroundTimeo
     return this;
   });
   fastify.decorate('urlFor', function urlFor(this: FastifyInstance, name: string, params?: UrlParams) {
-    return registry.endpoints.urlFor(this, name, params);
+    return registry.urlFor(this, name, params);
   });
 
   // Registration time only, never per request: a later route on a method+path a view owns
-  // gets an error naming the view instead of find-my-way's bare duplicate-route error.
-  fastify.addHook('onRoute', function guardViewRoutes(route: RouteOptions) {
+  // gets an error naming the view instead of find-my-way's bare duplicate-route error; the
+  // others are remembered, so that a view added later leaves them the methods they serve.
+  fastify.addHook('onRoute', function guardViewRoutes(this: FastifyInstance, route: RouteOptions) {
     if ((route.config as Record<PropertyKey, unknown> | undefined)?.[VIEW_NAME] !== undefined) return;
-    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
       const owner = registry.ownerOf(method, route.url, route.constraints);
       if (owner) throw new errors.FCV_ERR_ROUTE_OWNED_BY_VIEW(method, route.url, owner.view, owner.role);
     }
+    registry.warnIfHidden(this.log, route.url, methods, route.constraints);
+    registry.record(route.url, methods, route.constraints);
   });
 }
 

@@ -1,5 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { Endpoints } from './endpoints';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { errors } from './errors';
+import { allowHeader } from './http';
+import { PathRules, UrlParams, fillPath, pathMatcher, shadows, sharePaths } from './paths';
+import type { ViewFunction } from './view';
 
 /** Who owns a method on a path: the view's name and how (serves it, answers it 405…). */
 export interface Owner {
@@ -7,24 +10,96 @@ export interface Owner {
   role: string;
 }
 
+interface Endpoint {
+  readonly name: string;
+  readonly view: ViewFunction;
+  readonly context: FastifyInstance;
+  readonly urls: string[];
+}
+
+/** A route the registry has seen: a view's, or any other registered after the plugin. */
+interface RouteRecord {
+  readonly url: string;
+  readonly methods: readonly string[];
+  readonly constraints: string;
+  /** The view's name, for the routes of a view. */
+  readonly view?: string;
+  /** The methods a view answers 405 for here: for a warning when a later route would need them. */
+  readonly refused?: readonly string[];
+  matcher?: RegExp;
+}
+
 /**
- * What one app's views have claimed, shared by every context of the app: endpoint names, the
- * method+URL pairs each view owns (for the guard against later routes), and the OpenAPI
- * operationIds handed out.
+ * What one app's views have claimed, shared by every context of the app: endpoint names (for
+ * `urlFor`), the routes seen and the method+URL pairs each view owns (for the route guards and
+ * the `Allow` of URLs several routes match), and the OpenAPI operationIds handed out.
  */
 export class ViewRegistry {
-  readonly endpoints = new Endpoints();
+  readonly rules: PathRules;
+  // Fastify makes a child context with `Object.create(parent)`, so contexts are objects whose
+  // prototype chain is the chain of their parents.
+  private readonly byContext = new WeakMap<object, Map<string, Endpoint>>();
+  private readonly byName = new Map<string, Endpoint[]>();
   private readonly owned = new Map<string, Owner>();
+  private readonly routes: RouteRecord[] = [];
   private readonly operationIds = new Set<string>();
-  private readonly ignoreTrailingSlash: boolean;
-  private readonly caseInsensitive: boolean;
 
   constructor(app: FastifyInstance) {
     // The router's own matching rules decide what counts as the same path.
     const config = app.initialConfig as { routerOptions?: { ignoreTrailingSlash?: boolean; caseSensitive?: boolean }; ignoreTrailingSlash?: boolean; caseSensitive?: boolean };
-    this.ignoreTrailingSlash = Boolean(config.routerOptions?.ignoreTrailingSlash ?? config.ignoreTrailingSlash);
-    this.caseInsensitive = (config.routerOptions?.caseSensitive ?? config.caseSensitive) === false;
+    this.rules = {
+      ignoreTrailingSlash: Boolean(config.routerOptions?.ignoreTrailingSlash ?? config.ignoreTrailingSlash),
+      caseInsensitive: (config.routerOptions?.caseSensitive ?? config.caseSensitive) === false,
+    };
   }
+
+  // --- endpoints ---
+
+  /** Throws if `context` already has a different view under the name of `view`. */
+  checkEndpoint(context: FastifyInstance, view: ViewFunction, url: string): void {
+    const taken = this.byContext.get(context)?.get(view.viewName);
+    if (taken !== undefined && taken.view !== view) {
+      throw new errors.FCV_ERR_DUPLICATE_ENDPOINT(view.viewName, taken.urls.join("', '"), url);
+    }
+  }
+
+  /** Records `view` as its name at `url` in `context` (after `checkEndpoint`). */
+  claimEndpoint(context: FastifyInstance, view: ViewFunction, url: string): void {
+    this.checkEndpoint(context, view, url);
+    const name = view.viewName;
+    let names = this.byContext.get(context);
+    if (names === undefined) this.byContext.set(context, (names = new Map()));
+    const taken = names.get(name);
+    if (taken === undefined) {
+      const endpoint: Endpoint = { name, view, context, urls: [url] };
+      names.set(name, endpoint);
+      this.byName.set(name, [...(this.byName.get(name) ?? []), endpoint]);
+    } else if (!taken.urls.includes(url)) {
+      taken.urls.push(url); // one view under several paths, as in Flask
+    }
+  }
+
+  /**
+   * The URL of endpoint `name` as seen from `from`: its own context first, then its parents,
+   * then (if exactly one defines it) its children, then any context of the app.
+   */
+  urlFor(from: FastifyInstance, name: string, params: UrlParams = {}): string {
+    for (let context: object | null = from; context !== null; context = Object.getPrototypeOf(context)) {
+      const endpoint = this.byContext.get(context)?.get(name);
+      if (endpoint) return build(endpoint, params);
+    }
+    const everywhere = this.byName.get(name) ?? [];
+    const below = everywhere.filter((endpoint) => Object.prototype.isPrototypeOf.call(from, endpoint.context));
+    for (const candidates of [below, everywhere]) {
+      if (candidates.length === 1) return build(candidates[0], params);
+      if (candidates.length > 1) {
+        throw new errors.FCV_ERR_AMBIGUOUS_ENDPOINT(name, candidates.map((endpoint) => endpoint.urls[0]).join(', '));
+      }
+    }
+    throw new errors.FCV_ERR_UNKNOWN_ENDPOINT(name);
+  }
+
+  // --- routes ---
 
   /** Who owns `method` at `url` under `constraints`, if a view does. */
   ownerOf(method: string, url: string, constraints: unknown): Owner | undefined {
@@ -33,6 +108,52 @@ export class ViewRegistry {
 
   own(methods: readonly string[], url: string, constraints: unknown, owner: Owner): void {
     for (const method of methods) this.owned.set(this.key(method, url, constraints), owner);
+  }
+
+  /** Remembers a route (a view's, or one registered after the plugin) for the checks below. */
+  record(url: string, methods: readonly string[], constraints: unknown, view?: string, refused?: readonly string[]): void {
+    this.routes.push({ url, methods: methods.map((m) => m.toUpperCase()), constraints: JSON.stringify(constraints ?? {}), view, refused });
+  }
+
+  /**
+   * Whether a route seen so far serves `method` for some URL of `url` where the router would
+   * pick `url`: a 405 route there would hide it, so the view leaves that method to the router.
+   */
+  servedElsewhere(method: string, url: string, constraints: unknown): boolean {
+    const key = JSON.stringify(constraints ?? {});
+    return this.routes.some((route) => route.constraints === key && route.url !== url && route.methods.includes(method) && shadows(url, route.url, this.rules));
+  }
+
+  /**
+   * The `Allow` for a request to `path` on a view's route at `url`: the view's own `allow`, plus
+   * what the other routes matching that path serve (Werkzeug's union), minus what the view
+   * answers 405 for here (those routes are not reached through this URL).
+   */
+  allowFor(url: string, allow: string, refused: ReadonlySet<string>, constraints: unknown): (path: string) => string {
+    let related: RouteRecord[] | undefined;
+    return (path) => {
+      // Built at the first request, once every route is known (none can be added after start).
+      related ??= this.routes.filter((route) => route.url !== url && route.constraints === JSON.stringify(constraints ?? {}) && sharePaths(url, route.url, this.rules));
+      if (related.length === 0) return allow;
+      const methods = allow ? allow.split(', ') : [];
+      for (const route of related) {
+        route.matcher ??= pathMatcher(route.url, this.rules);
+        if (route.matcher.test(path)) for (const m of route.methods) if (!refused.has(m)) methods.push(m);
+      }
+      return allowHeader(methods);
+    };
+  }
+
+  /** Warns when `methods` at `url`, registered after a view, are hidden by that view's 405 for some URLs. */
+  warnIfHidden(log: FastifyBaseLogger, url: string, methods: readonly string[], constraints: unknown): void {
+    const key = JSON.stringify(constraints ?? {});
+    for (const route of this.routes) {
+      if (route.refused === undefined || route.constraints !== key || route.url === url || !shadows(route.url, url, this.rules)) continue;
+      const hidden = methods.filter((m) => route.refused!.includes(m.toUpperCase()));
+      if (hidden.length > 0) {
+        log.warn(`view '${route.view}' answers ${hidden.join(', ')} on '${route.url}' with 405, so the route ${hidden.join(', ')} '${url}', registered after it, is not reached for the URLs both match: register that route before the view`);
+      }
+    }
   }
 
   /** `wanted` if no operation has it yet, else a variant that is unique in the app. */
@@ -47,10 +168,30 @@ export class ViewRegistry {
 
   private key(method: string, url: string, constraints: unknown): string {
     let path = url;
-    if (this.ignoreTrailingSlash && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-    if (this.caseInsensitive) path = path.toLowerCase();
+    if (this.rules.ignoreTrailingSlash && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    if (this.rules.caseInsensitive) path = path.toLowerCase();
     return `${method.toUpperCase()} ${path} ${JSON.stringify(constraints ?? {})}`;
   }
+}
+
+/**
+ * Werkzeug's rule, as Litestar's `route_reverse`: of the endpoint's URLs whose parameters are
+ * all given, the one that uses the most of them (the first registered on a tie).
+ */
+function build(endpoint: Endpoint, params: UrlParams): string {
+  let best: { url: string; used: number } | undefined;
+  let missing: Error | undefined;
+  for (const url of endpoint.urls) {
+    try {
+      const filled = fillPath(endpoint.name, url, params);
+      if (best === undefined || filled.used > best.used) best = filled;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'FCV_ERR_MISSING_URL_PARAM') throw error;
+      missing ??= error as Error;
+    }
+  }
+  if (best === undefined) throw missing;
+  return best.url;
 }
 
 /** `UserList` from `user-list`, `V2` from `/v2`. */

@@ -1,6 +1,6 @@
 import type { RouteShorthandOptions } from 'fastify';
 import { errors } from './errors';
-import type { HttpMethod } from './view';
+import type { HttpMethod } from './http';
 
 /**
  * Fastify route options for a view's routes (`schema`, hooks, `config`, `constraints`,

@@ -1,20 +1,18 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, RouteShorthandOptions } from 'fastify';
-import { prefixed } from './endpoints';
-import { EnsureSync, VIEW_NAME, callHandler, callOnPendingView, dispatchThrough, dispatcherOf, ensureSync as defaultEnsureSync, isThenable } from './ensure-sync';
-import { Owner, ViewRegistry, pascal } from './registry';
-import { errors, methodNotAllowed } from './errors';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { routeMetadata, verbMetadata } from './decorators';
-import { MethodView, Verb } from './method-view';
+import { VIEW_NAME, dispatcherOf, isThenable } from './ensure-sync';
+import { errors } from './errors';
+import { HttpMethod, answerOptions, dropBody, isHttpMethod } from './http';
+import { MethodView, Verb, verbFor } from './method-view';
+import { prefixed } from './paths';
+import { Owner, ViewRegistry, pascal } from './registry';
 import { ViewRouteOptions, checkRouteOptions, mergeRouteOptions } from './route-options';
-import {
-  DECORATED, FACTORY, HTTP_METHODS, HandlerTable, HttpMethod, SHARED, View, ViewClass, ViewFactory, ViewFunction, ViewHandler, allowHeader, providesAutomaticOptions,
-  decorate, handlersOf, instantiate, isViewFunction, methodsOf,
-} from './view';
+import { ViewClass, ViewFunction, ViewHandler, ViewPlan, isViewFunction, planView, serveView } from './view';
 
 /** Options the automatic OPTIONS and 405 routes share with the view; its hooks and schema do not apply there. */
 const AUTOMATIC_ROUTE_OPTIONS = ['constraints', 'prefixTrailingSlash', 'logLevel', 'logSerializers', 'errorHandler', 'childLoggerFactory'] as const;
 
-/** One route of a view: its methods, the function that serves them, its merged options. */
+/** One route of a view: its methods, the prototype method that serves them, its merged options. */
 interface ViewRoute {
   methods: HttpMethod[];
   handler: Function;
@@ -24,7 +22,8 @@ interface ViewRoute {
 /**
  * Registers `view` at `path` on `app` (its encapsulation context): one route per verb for a
  * `MethodView` (one for all methods for a `View`), `HEAD`, the automatic `OPTIONS`, and a 405
- * route for every other method Fastify knows. Everything is computed and checked here, once,
+ * route for every other method Fastify knows. The view function's class is read here, once:
+ * swapping it later changes nothing for these routes. Everything is computed and checked
  * before the first route is added, so a refused view leaves nothing behind.
  */
 export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path: string, view: ViewFunction, options: ViewRouteOptions = {}): void {
@@ -36,23 +35,26 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   }
   const viewClass = view.viewClass;
   const name = view.viewName;
+  if (typeof viewClass !== 'function' || typeof viewClass.handlerFor !== 'function' || typeof viewClass.prototype?.dispatchRequest !== 'function') {
+    throw new errors.FCV_ERR_INVALID_VIEW_CLASS(name, 'its viewClass is not a subclass of View with a dispatchRequest method');
+  }
   const classOptions = [viewClass.viewOptions, routeMetadata(viewClass)?.options];
   classOptions.forEach((layer) => checkRouteOptions(layer, `the options of view '${name}'`));
   checkRouteOptions(options, `addView('${path}')`);
   const { method, ...viewOptions } = mergeRouteOptions(...classOptions, options) as ViewRouteOptions & Record<string, unknown>;
 
-  const declared = method === undefined ? methodsOf(viewClass) : normalizeMethods(name, method);
-  const table = handlersOf(viewClass, declared);
-  checkMethods(app, name, table);
+  const declared = method === undefined ? viewClass.allowedMethods() : normalizeMethods(name, method);
+  const plan = planView(viewClass, declared);
+  checkMethods(app, name, plan);
   for (const m of declared) {
-    if (!table.has(m)) app.log.warn(`view '${name}' lists ${m} but has no handler for it: ${m} is answered 405`);
+    if (!plan.handlers.has(m)) app.log.warn(`view '${name}' lists ${m} but has no handler for it: ${m} is answered 405`);
   }
   const url = prefixed(app.prefix, path, viewOptions.prefixTrailingSlash);
   const constraints = viewOptions.constraints;
-  registry.endpoints.check(app, view, url);
+  registry.checkEndpoint(app, view, url);
 
-  // The routes, each claiming its methods first: a method another view owns, or that an earlier
-  // route serves, fails here with the owner's name rather than deep in the router.
+  // Each route claims its methods first: a method another view owns, or that an earlier route
+  // serves, fails here with the owner's name rather than deep in the router.
   const claims: Array<[readonly string[], Owner]> = [];
   const claim = (methods: readonly string[], role: string, mayShare: boolean): string[] => {
     const free = methods.filter((m) => {
@@ -68,44 +70,62 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   const config = (route: Record<string, unknown>) => ({ ...(route.config as object), [VIEW_NAME]: name });
   const routes: RouteOptions[] = [];
 
-  const handlerFor = routeHandlers(app, view, table);
-  let getRoute: RouteOptions | undefined;
+  const dispatcher = dispatcherOf(app);
+  // Decorators wrap the whole view once (as Flask's as_view does): every route shares that handler.
+  const decorated = (viewClass.decorators ?? []).length > 0 ? serveView(view, dispatcher) : undefined;
+  const handlers = new Map<Function, ViewHandler>();
+  const handlerFor = (handler: Function): ViewHandler => {
+    if (decorated) return decorated;
+    let served = handlers.get(handler);
+    if (served === undefined) handlers.set(handler, (served = serveView(view, dispatcher, handler)));
+    return served;
+  };
+
   // HEAD by get() follows GET's route; a View that lists HEAD serves it in its one route.
-  const headFollowsGet = viewClass.prototype instanceof MethodView ? table.get('HEAD') === table.get('GET') : !declared.includes('HEAD');
-  // As in Flask, `provideAutomaticOptions = true` answers OPTIONS even for a view that lists it.
-  const automaticOptionsRoute = providesAutomaticOptions(viewClass, table);
-  const served = [...table.keys()].filter((m) => !(m === 'HEAD' && headFollowsGet) && !(m === 'OPTIONS' && automaticOptionsRoute));
-  for (const route of viewRoutes(app, registry, viewClass, name, table, served, viewOptions)) {
+  const headFollowsGet = viewClass.prototype instanceof MethodView ? plan.handlers.get('HEAD') === plan.handlers.get('GET') : !declared.includes('HEAD');
+  const served = [...plan.handlers.keys()].filter((m) => !(m === 'HEAD' && headFollowsGet) && !(m === 'OPTIONS' && plan.automaticOptions));
+  let getRoute: RouteOptions | undefined;
+  for (const route of viewRoutes(app, registry, viewClass, name, plan, served, viewOptions)) {
     claim(route.methods, 'serves it', false);
     const options = { ...route.options, method: route.methods, url: path, handler: handlerFor(route.handler), exposeHeadRoute: false, config: config(route.options) };
     if (route.methods.includes('GET')) getRoute = options as RouteOptions;
     routes.push(options as RouteOptions);
   }
-  // HEAD through get(): GET's handler, options and hooks, the body dropped.
   if (getRoute && headFollowsGet) {
+    // HEAD through get(): GET's handler, options and hooks, the body dropped.
     claim(['HEAD'], 'serves it through GET', false);
-    routes.push({ ...getRoute, method: 'HEAD', onSend: withBodyDropped(getRoute.onSend) } as RouteOptions);
+    const onSend = getRoute.onSend === undefined ? [] : Array.isArray(getRoute.onSend) ? getRoute.onSend : [getRoute.onSend];
+    routes.push({ ...getRoute, method: 'HEAD', onSend: [...onSend, dropBody] } as RouteOptions);
   }
 
-  const allow = allowHeader(viewClass, table);
   const automatic: Record<string, unknown> = { url: path, exposeHeadRoute: false, config: config(viewOptions), schema: { hide: true } };
   for (const key of AUTOMATIC_ROUTE_OPTIONS) if (viewOptions[key] !== undefined) automatic[key] = viewOptions[key];
-  if (automaticOptionsRoute && claim(['OPTIONS'], 'answers it automatically', false).length > 0) {
+  const answered = plan.automaticOptions && claim(['OPTIONS'], 'answers it automatically', false).length > 0;
+  // 405 for every other method Fastify knows, except those another route serves for this URL:
+  // one registered earlier that a 405 route here would hide (the router then decides, as
+  // Werkzeug keeps searching past a route that matches the path but not the method).
+  const others = app.supportedMethods.filter((m) => !plan.handlers.has(m as HttpMethod) && !(m === 'OPTIONS' && plan.automaticOptions));
+  const refused = claim(others.filter((m) => !registry.servedElsewhere(m, url, constraints)), 'answers it 405', true);
+  const allowAt = registry.allowFor(url, plan.allow, new Set(refused), constraints);
+  if (answered) {
     // Answered in onRequest, before body parsing: whatever the request carries, OPTIONS gets Allow.
-    routes.push({ ...automatic, method: 'OPTIONS', onRequest: answerOptions(allow), handler: answerOptions(allow) } as unknown as RouteOptions);
+    const automaticOptions = (request: FastifyRequest, reply: FastifyReply) => answerOptions(reply, allowAt(pathOf(request.url)));
+    routes.push({ ...automatic, method: 'OPTIONS', onRequest: automaticOptions, handler: automaticOptions } as unknown as RouteOptions);
   }
-  // 405 for every other method Fastify knows, except those another route already serves here;
-  // refused in onRequest, so no content-type, body or size check can answer first.
-  const refused = claim(app.supportedMethods.filter((m) => !table.has(m as HttpMethod) && !(m === 'OPTIONS' && automaticOptionsRoute)), 'answers it 405', true);
   if (refused.length > 0) {
-    routes.push({ ...automatic, method: refused, onRequest: refuseMethod(url, allow), handler: refuseMethod(url, allow) } as unknown as RouteOptions);
+    const refuse = refuseInHook(serveView(view, dispatcher, viewClass.prototype.methodNotAllowed), allowAt);
+    routes.push({ ...automatic, method: refused, onRequest: refuse, handler: (request: FastifyRequest, reply: FastifyReply) => refuse(request, reply, (err) => reply.send(err)) } as unknown as RouteOptions);
   }
 
   for (const route of routes) app.route(route);
-  registry.endpoints.claim(app, view, url);
+  registry.claimEndpoint(app, view, url);
   // A prefixed '/' is registered by Fastify at both `/api` and `/api/` (prefixTrailingSlash 'both').
   const urls = path === '/' && app.prefix && (viewOptions.prefixTrailingSlash ?? 'both') === 'both' ? [url, `${url}/`] : [url];
-  for (const [methods, owner] of claims) for (const owned of urls) registry.own(methods, owned, constraints, owner);
+  const servedHere = [...plan.handlers.keys(), ...(answered ? ['OPTIONS'] : [])];
+  for (const owned of urls) {
+    for (const [methods, owner] of claims) registry.own(methods, owned, constraints, owner);
+    registry.record(owned, servedHere, constraints, name, refused);
+  }
 }
 
 /**
@@ -113,16 +133,16 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
  * the view's options merged with its own (`static verbOptions` and `@schema`), and an
  * `operationId` for OpenAPI. `HEAD` by `get()` is not here: it follows GET's route.
  */
-function viewRoutes(app: FastifyInstance, registry: ViewRegistry, viewClass: ViewClass, name: string, table: HandlerTable, served: HttpMethod[], viewOptions: Record<string, unknown>): ViewRoute[] {
+function viewRoutes(app: FastifyInstance, registry: ViewRegistry, viewClass: ViewClass, name: string, plan: ViewPlan, served: HttpMethod[], viewOptions: Record<string, unknown>): ViewRoute[] {
   if (!(viewClass.prototype instanceof MethodView)) {
-    return served.length === 0 ? [] : [{ methods: served, handler: table.get(served[0])!, options: viewOptions }];
+    return served.length === 0 ? [] : [{ methods: served, handler: plan.handlers.get(served[0])!, options: viewOptions }];
   }
   const verbOptions = (viewClass as unknown as typeof MethodView).verbOptions;
   const viewOperationId = (viewOptions.schema as { operationId?: string } | undefined)?.operationId;
   return served.map((m) => {
-    const handler = table.get(m)!;
+    const handler = plan.handlers.get(m)!;
     const verb = m.toLowerCase() as Verb;
-    const own = [verbOptions?.[verb], verbMetadata(handler)];
+    const own = [verbOptions?.[verb], verbMetadata(verbFor(viewClass.prototype, m) ?? handler)];
     own.forEach((layer) => checkRouteOptions(layer, `the ${verb} options of view '${name}'`, verb));
     const options = mergeRouteOptions(viewOptions, ...own);
     const schema = options.schema as Record<string, unknown> | undefined;
@@ -137,133 +157,45 @@ function viewRoutes(app: FastifyInstance, registry: ViewRegistry, viewClass: Vie
   });
 }
 
-/**
- * Turns a view's handler into the function Fastify calls. A class with `decorators` is served
- * by its view function, decorated once by `asView` (as in Flask); an overridden
- * `dispatchRequest` runs around every verb; otherwise each verb's handler is bound directly.
- */
-function routeHandlers(app: FastifyInstance, view: ViewFunction, table: HandlerTable): (handler: Function) => ViewHandler {
-  const viewClass = view.viewClass;
-  // Decided by what asView did, not by the current class: swapping viewClass keeps the decorators.
-  if ((view as unknown as Record<symbol, boolean>)[DECORATED]) return () => view as unknown as ViewHandler;
-  const ensure = dispatcherOf(app);
-  const factory = (view as unknown as Record<symbol, ViewFactory | undefined>)[FACTORY];
-  const shared = viewClass.initEveryRequest === false && factory === undefined
-    ? ((view as unknown as Record<symbol, View | undefined>)[SHARED] ?? instantiate(viewClass, view.viewArgs))
-    : undefined;
-  const dispatch = viewClass.prototype.dispatchRequest;
-  const overridden = viewClass.prototype instanceof MethodView && dispatch !== MethodView.prototype.dispatchRequest;
-  const bound = new Map<Function, ViewHandler>();
-  return (handler) => {
-    const target = overridden ? dispatch : handler;
-    let routeHandler = bound.get(target);
-    if (routeHandler === undefined) bound.set(target, (routeHandler = bindView(viewClass, view.viewArgs, shared, factory, target, ensure)));
-    return routeHandler;
-  };
-}
+type Done = (error?: Error) => void;
 
 /**
- * The per-request part: an instance (or the shared one) and the handler through the context's
- * dispatcher. With the default dispatcher, three shapes so the common cases pay for no spread,
- * no bind and no branch; a replacement dispatcher is called per request with a bound handler.
+ * The 405 route's `onRequest` hook: status 405 and `Allow` on the reply, then the view's
+ * `methodNotAllowed`, whose result is sent, or whose error goes to the error handler. A hook,
+ * so that no content-type, body or size check can answer first.
  */
-function bindView(viewClass: ViewClass, args: readonly unknown[], shared: View | undefined, factory: ViewFactory | undefined, handler: Function, ensure: EnsureSync): ViewHandler {
-  if (ensure !== defaultEnsureSync) {
-    return function dispatchedView(request, reply) {
-      const self = shared ?? (factory ? factory(request) : instantiate(viewClass, args));
-      return isThenable(self)
-        ? callOnPendingView(self, handler, (view) => dispatchThrough(ensure, handler, view, request, reply), reply)
-        : dispatchThrough(ensure, handler, self, request, reply);
-    };
-  }
-  if (factory !== undefined) {
-    return function viewFromFactory(request, reply) {
-      const self = factory(request);
-      // An async factory (e.g. one that opens a transaction) makes the call async.
-      return isThenable(self)
-        ? callOnPendingView(self, handler, (view) => callHandler(handler, view, request, reply), reply)
-        : callHandler(handler, self, request, reply);
-    };
-  }
-  if (shared !== undefined) {
-    return function sharedView(request, reply) {
-      return callHandler(handler, shared, request, reply);
-    };
-  }
-  if (args.length === 0) {
-    return function view(request, reply) {
-      return callHandler(handler, new viewClass(), request, reply);
-    };
-  }
-  const withArguments = viewClass as unknown as new (...args: readonly unknown[]) => View;
-  return function viewWithArguments(request, reply) {
-    return callHandler(handler, new withArguments(...args), request, reply);
+function refuseInHook(methodNotAllowed: ViewHandler, allowAt: (path: string) => string) {
+  return function refuseMethod(request: FastifyRequest, reply: FastifyReply, done: Done): void {
+    reply.code(405).header('allow', allowAt(pathOf(request.url)));
+    let result: unknown;
+    try {
+      result = methodNotAllowed(request, reply);
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (isThenable(result)) result.then((payload) => void (reply.sent || reply.send(payload)), done);
+    else if (!reply.sent) reply.send(result);
   };
 }
 
-/** The automatic OPTIONS answer: 200, `Allow`, no body. As a hook it ends the request there. */
-function answerOptions(allow: string) {
-  return function automaticOptions(_request: FastifyRequest, reply: FastifyReply): void {
-    reply.header('allow', allow).send();
-  };
-}
-
-/** The 405: `Allow` on the reply, the error to the error handler. As a hook, via `done`. */
-function refuseMethod(url: string, allow: string) {
-  return function methodNotAllowedRoute(request: FastifyRequest, reply: FastifyReply, done?: (error: Error) => void): void {
-    reply.header('allow', allow);
-    const error = methodNotAllowed(request.method, url, allow);
-    if (done) done(error);
-    else throw error;
-  };
-}
-
-type OnSend = NonNullable<RouteShorthandOptions['onSend']>;
-type OnSendHook = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) => void;
-
-/** `HEAD` through `get`: the same headers, `Content-Length` of the body GET would send, no body (RFC 9110 §9.3.2). */
-function withBodyDropped(onSend: unknown): OnSend {
-  const hooks = onSend === undefined ? [] : Array.isArray(onSend) ? [...onSend] : [onSend];
-  return [...hooks, dropBody as OnSendHook] as unknown as OnSend;
-}
-
-function dropBody(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void): void {
-  if (payload === undefined || payload === null) {
-    reply.header('content-length', '0');
-  } else if (typeof (payload as { resume?: unknown }).resume === 'function') {
-    const stream = payload as NodeJS.ReadableStream;
-    stream.on('error', (err) => reply.log.error({ err }, 'error in a stream dropped by HEAD'));
-    stream.resume();
-  } else if (payload instanceof Response) {
-    // A web Response carries its own status and headers: HEAD answers with them, without the body.
-    reply.code(payload.status);
-    payload.headers.forEach((value, key) => void reply.header(key, value));
-    payload.body?.cancel().catch((err: unknown) => reply.log.error({ err }, 'error in a stream dropped by HEAD'));
-  } else if (typeof (payload as { cancel?: unknown }).cancel === 'function') {
-    (payload as ReadableStream).cancel('HEAD has no body').catch((err: unknown) => reply.log.error({ err }, 'error in a stream dropped by HEAD'));
-  } else if (typeof payload === 'string' || Buffer.isBuffer(payload)) {
-    reply.header('content-length', String(Buffer.byteLength(payload)));
-  }
-  done(null, null);
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
 function normalizeMethods(name: string, method: HttpMethod | readonly HttpMethod[]): readonly HttpMethod[] {
   const list = (Array.isArray(method) ? method : [method]) as unknown[];
   return list.map((m) => {
     const upper = typeof m === 'string' ? m.toUpperCase() : m;
-    if (!(HTTP_METHODS as readonly unknown[]).includes(upper)) {
-      throw new errors.FCV_ERR_METHOD_NOT_SUPPORTED(name, String(m), 'is not an HTTP method');
-    }
-    return upper as HttpMethod;
+    if (!isHttpMethod(upper)) throw new errors.FCV_ERR_METHOD_NOT_SUPPORTED(name, String(m), 'is not an HTTP method');
+    return upper;
   });
 }
 
 /** Fails at registration, naming the view, where Fastify would fail with a generic error. */
-function checkMethods(app: FastifyInstance, name: string, table: HandlerTable): void {
-  for (const m of table.keys()) {
-    if (!(HTTP_METHODS as readonly string[]).includes(m)) {
-      throw new errors.FCV_ERR_METHOD_NOT_SUPPORTED(name, String(m), 'is not an HTTP method');
-    }
+function checkMethods(app: FastifyInstance, name: string, plan: ViewPlan): void {
+  for (const m of plan.handlers.keys()) {
+    if (!isHttpMethod(m)) throw new errors.FCV_ERR_METHOD_NOT_SUPPORTED(name, String(m), 'is not an HTTP method');
     if (!app.supportedMethods.includes(m)) {
       throw new errors.FCV_ERR_METHOD_NOT_SUPPORTED(name, m, `Fastify does not know yet: call fastify.addHttpMethod('${m}') before registering the view`);
     }

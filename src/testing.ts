@@ -1,5 +1,5 @@
 import Fastify, { FastifyInstance, InjectOptions } from 'fastify';
-import { UrlParams, fillPath } from './endpoints';
+import { UrlParams, fillPath } from './paths';
 import type { EnsureSync } from './ensure-sync';
 import { fastifyViews } from './plugin';
 import type { ViewRouteOptions } from './route-options';
@@ -78,7 +78,7 @@ export async function runView<C extends ViewClass>(view: C | ViewFunction<C>, re
     const json = body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
     const response = await app.inject({
       method: request.method ?? 'GET',
-      url: fillPath(viewFunction.viewName, path, params),
+      url: fillPath(viewFunction.viewName, path, params).url,
       query: request.query as InjectOptions['query'],
       headers: { ...(json ? { 'content-type': 'application/json' } : {}), ...request.headers },
       payload: json ? JSON.stringify(body) : (body as string | Buffer | undefined),

@@ -1,29 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { callHandler, callOnPendingView, dispatchThrough, dispatcherOf, ensureSync, isThenable } from './ensure-sync';
+import { EnsureSync, checked, dispatch, dispatcherOf, ensureSync, isThenable } from './ensure-sync';
 import { errors } from './errors';
+import { HttpMethod, allowHeader, methodNotAllowedError } from './http';
 import type { ViewRouteOptions } from './route-options';
-
-/** HTTP's method names, as Node's `http.METHODS` lists them. */
-export const HTTP_METHODS = [
-  'ACL', 'BIND', 'CHECKOUT', 'CONNECT', 'COPY', 'DELETE', 'GET', 'HEAD', 'LINK', 'LOCK', 'M-SEARCH',
-  'MERGE', 'MKACTIVITY', 'MKCALENDAR', 'MKCOL', 'MOVE', 'NOTIFY', 'OPTIONS', 'PATCH', 'POST',
-  'PROPFIND', 'PROPPATCH', 'PURGE', 'PUT', 'QUERY', 'REBIND', 'REPORT', 'SEARCH', 'SOURCE',
-  'SUBSCRIBE', 'TRACE', 'UNBIND', 'UNLINK', 'UNLOCK', 'UNSUBSCRIBE',
-] as const;
-
-/**
- * One HTTP method name. Unlike Fastify's `HTTPMethods` (which accepts any string), a typo
- * such as `'GTE'` fails `tsc`.
- */
-export type HttpMethod = (typeof HTTP_METHODS)[number];
-
-/**
- * Class-level hooks `MethodView` overrides: how the accepted methods are derived, and which
- * function serves each method. Symbols, so they never collide with a user's statics.
- */
-export const DERIVE_METHODS = Symbol('fastify-class-views.deriveMethods');
-export const HANDLER_TABLE = Symbol('fastify-class-views.handlerTable');
-export const DIRECT_HANDLERS = Symbol('fastify-class-views.directHandlers');
 
 /** A Fastify-style handler as views and decorators see it: sync or async, `(request, reply)`. */
 export type ViewHandler = (request: FastifyRequest, reply: FastifyReply) => unknown;
@@ -54,6 +33,8 @@ export interface ViewStatics {
   readonly provideAutomaticOptions?: boolean;
   readonly initEveryRequest: boolean;
   readonly viewOptions?: ViewRouteOptions;
+  allowedMethods(): readonly HttpMethod[];
+  handlerFor(method: HttpMethod): Function | undefined;
 }
 
 /**
@@ -64,7 +45,11 @@ export interface ViewFunction<C extends ViewClass = ViewClass> {
   // Generic in its result so that it fits typed routes (`app.get<{ Reply: … }>`, type providers),
   // whose handler type demands a specific return type.
   <Result = unknown>(request: FastifyRequest, reply: FastifyReply): Result;
-  /** The class that serves requests. Writable: replace it before registration to swap the class (e.g. in tests). */
+  /**
+   * The class that serves requests. Writable: `addView` reads it when it registers the view, so
+   * replace it before that to swap the class (e.g. in tests); the function itself, called as a
+   * plain handler, serves the class it holds at each call.
+   */
   get viewClass(): C;
   // Any view class may be put in (a fake in a test need not share the original's static types).
   set viewClass(viewClass: ViewClass);
@@ -91,7 +76,7 @@ export interface ViewFunction<C extends ViewClass = ViewClass> {
 export abstract class View {
   /** The methods the view accepts; unset means `GET` (and so `HEAD` and `OPTIONS`), as in Flask. */
   static methods?: readonly HttpMethod[];
-  /** Wrappers applied by `asView`, in order: the first is the innermost, the last the outermost. */
+  /** Wrappers applied once per registration, in order: the first is the innermost, the last the outermost. */
   static decorators: ViewDecorator[] = [];
   /** Answer `OPTIONS` with `Allow` automatically; unset means "unless the view accepts OPTIONS itself". */
   static provideAutomaticOptions?: boolean;
@@ -102,6 +87,35 @@ export abstract class View {
 
   /** The handler: its return value (or what its Promise resolves to) is the reply payload. */
   abstract dispatchRequest(request: FastifyRequest, reply: FastifyReply): unknown;
+
+  /**
+   * Answers a method the view does not accept (Django's `http_method_not_allowed`, Starlette's
+   * `method_not_allowed`). The reply already has status 405 and `Allow`; the default throws
+   * `FCV_ERR_METHOD_NOT_ALLOWED`, so the error handler shapes the body. Override it to answer
+   * otherwise: return the payload (or a Promise of it), or throw. On `addView` routes it runs in
+   * `onRequest`, before body parsing and validation, and without the class's decorators.
+   *
+   * @example
+   * override methodNotAllowed(request: FastifyRequest) { return { error: `${request.method} is not served here` }; }
+   */
+  methodNotAllowed(request: FastifyRequest, reply: FastifyReply): unknown {
+    throw methodNotAllowedError(request.method, request.routeOptions?.url ?? request.url, String(reply.getHeader('allow') ?? ''));
+  }
+
+  /** The methods the class accepts, read once per registration: `methods`, or `GET` (MethodView derives them). */
+  static allowedMethods(this: ViewStatics): readonly HttpMethod[] {
+    return this.methods ?? DEFAULT_METHODS;
+  }
+
+  /**
+   * The prototype method that serves `method` when the view accepts it, read once per route at
+   * registration: `dispatchRequest` for a `View`; a `MethodView` answers its verb handler.
+   * `undefined` means the method is answered by `methodNotAllowed`.
+   */
+  static handlerFor(this: { prototype: View }, method: HttpMethod): Function | undefined {
+    void method; // a View serves every method it accepts through dispatchRequest
+    return this.prototype.dispatchRequest;
+  }
 
   /**
    * Turns the class into a route handler named `name`; the remaining arguments are passed to
@@ -130,72 +144,153 @@ export abstract class View {
     }
     return createViewFunction(this, name, [], factory);
   }
-
-  /** @internal A `View` is always served through its `dispatchRequest`. */
-  static [DIRECT_HANDLERS](): DirectHandlers | undefined {
-    return undefined;
-  }
-
-  /** @internal `View` accepts `static methods`, or `GET`. */
-  static [DERIVE_METHODS](this: ViewStatics): readonly HttpMethod[] {
-    return this.methods ?? DEFAULT_METHODS;
-  }
-
-  /** @internal Every accepted method (and `HEAD` with `GET`) goes to `dispatchRequest`. */
-  static [HANDLER_TABLE](this: ViewClass, methods: readonly HttpMethod[]): HandlerTable {
-    const dispatch = this.prototype.dispatchRequest;
-    if (typeof dispatch !== 'function') {
-      throw new errors.FCV_ERR_INVALID_VIEW_CLASS(this.name, 'its prototype has no dispatchRequest method');
-    }
-    const table = new Map<HttpMethod, Function>(methods.map((method) => [method, dispatch]));
-    if (table.has('GET') && !table.has('HEAD')) table.set('HEAD', dispatch);
-    return table;
-  }
-}
-
-/** Method → handler, for calling a verb handler without going through `dispatchRequest`. */
-export type DirectHandlers = Readonly<Record<string, Function | undefined>>;
-
-/** The handlers a view's function may call directly, or `undefined`: call `dispatchRequest`. */
-export function directHandlers(viewClass: ViewClass): DirectHandlers | undefined {
-  return (viewClass as unknown as ViewHooks)[DIRECT_HANDLERS]();
-}
-
-/** What serves each accepted method; `HEAD` is included when `GET` implies it. */
-export type HandlerTable = ReadonlyMap<HttpMethod, Function>;
-
-/** The methods a view class accepts: `static methods`, `GET` by default, derived for `MethodView`. */
-export function methodsOf(viewClass: ViewClass): readonly HttpMethod[] {
-  return (viewClass as unknown as ViewHooks)[DERIVE_METHODS]();
-}
-
-/** The handler table for `methods` (the class's own unless a route overrides them). */
-export function handlersOf(viewClass: ViewClass, methods: readonly HttpMethod[] = methodsOf(viewClass)): HandlerTable {
-  return (viewClass as unknown as ViewHooks)[HANDLER_TABLE](methods);
-}
-
-interface ViewHooks {
-  [DIRECT_HANDLERS](): DirectHandlers | undefined;
-  [DERIVE_METHODS](): readonly HttpMethod[];
-  [HANDLER_TABLE](methods: readonly HttpMethod[]): HandlerTable;
 }
 
 const DEFAULT_METHODS: readonly HttpMethod[] = Object.freeze(['GET']);
 
-/** Flask's rule: automatic OPTIONS unless the class says otherwise or handles OPTIONS itself. */
-export function providesAutomaticOptions(viewClass: ViewClass, table: HandlerTable = handlersOf(viewClass)): boolean {
-  return viewClass.provideAutomaticOptions ?? !table.has('OPTIONS');
+/** What serves each accepted method (`HEAD` included when `GET` implies it), and the `Allow` that follows. */
+export interface ViewPlan {
+  readonly handlers: ReadonlyMap<HttpMethod, Function>;
+  /** Flask's rule: automatic `OPTIONS` unless the class says otherwise or handles `OPTIONS` itself. */
+  readonly automaticOptions: boolean;
+  readonly allow: string;
 }
 
-/** The `Allow` header value: what the view serves, plus the automatic `OPTIONS`, sorted. */
-export function allowHeader(viewClass: ViewClass, table: HandlerTable): string {
-  const allowed = new Set<string>(table.keys());
-  if (providesAutomaticOptions(viewClass, table)) allowed.add('OPTIONS');
-  return [...allowed].sort().join(', ');
+/** The plan for `methods` (the class's own unless a route overrides them). */
+export function planView(viewClass: ViewClass, methods: readonly HttpMethod[] = viewClass.allowedMethods()): ViewPlan {
+  const handlers = new Map<HttpMethod, Function>();
+  for (const method of methods) {
+    const handler = viewClass.handlerFor(method);
+    if (typeof handler === 'function') handlers.set(method, handler);
+  }
+  const get = handlers.get('GET');
+  if (get && !handlers.has('HEAD')) handlers.set('HEAD', viewClass.handlerFor('HEAD') ?? get);
+  const automaticOptions = viewClass.provideAutomaticOptions ?? !handlers.has('OPTIONS');
+  const allow = allowHeader(automaticOptions ? [...handlers.keys(), 'OPTIONS'] : handlers.keys());
+  return { handlers, automaticOptions, allow };
+}
+
+/** Builds one instance: per request, or once for `initEveryRequest = false`. */
+function instantiate<V>(viewClass: new (...args: never[]) => V, args: readonly unknown[]): V {
+  return args.length === 0 ? new viewClass() : new (viewClass as new (...a: unknown[]) => V)(...args);
+}
+
+/** What a view function keeps for serving, private to this module. */
+interface ViewState {
+  readonly factory: ViewFactory | undefined;
+  shared?: { readonly of: ViewClass; readonly instance: View };
+  /** The decorated handler, per dispatcher, so that decorators run once per class and dispatcher. */
+  readonly served: Map<EnsureSync, { readonly of: ViewClass; readonly handler: ViewHandler }>;
+}
+const states = new WeakMap<Function, ViewState>();
+
+function createViewFunction<C extends ViewClass>(viewClass: C, name: string, args: readonly unknown[], factory: ViewFactory | undefined): ViewFunction<C> {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new errors.FCV_ERR_INVALID_VIEW_NAME(JSON.stringify(name) ?? String(name));
+  }
+  const state: ViewState = { factory, served: new Map() };
+  // Flask builds the shared instance here, so a throwing constructor fails at registration.
+  if (viewClass.initEveryRequest === false) state.shared = { of: viewClass, instance: instantiate(viewClass, args) };
+
+  // As a plain handler (`app.get(path, fn)`), the function has no registration step of ours: it
+  // serves the class and dispatcher of each call, compiled again only when one of them changes.
+  let servedClass: ViewClass | undefined;
+  let servedBy: EnsureSync | undefined;
+  let serve: ViewHandler | undefined;
+  const fn = function view(request: FastifyRequest, reply: FastifyReply): unknown {
+    const dispatcher = dispatcherOf(request.server);
+    if (servedBy !== dispatcher || servedClass !== fn.viewClass) {
+      serve = serveView(fn, dispatcher);
+      servedBy = dispatcher;
+      servedClass = fn.viewClass;
+    }
+    return serve!(request, reply);
+  } as unknown as ViewFunction<C>;
+  Object.defineProperties(fn, {
+    viewClass: { value: viewClass, writable: true, enumerable: true },
+    viewName: { value: name, enumerable: true },
+    viewArgs: { value: Object.freeze([...args]), enumerable: true },
+    methods: { get: () => fn.viewClass.allowedMethods(), enumerable: true },
+    provideAutomaticOptions: { get: () => planView(fn.viewClass).automaticOptions, enumerable: true },
+  });
+  states.set(fn, state);
+  // Flask applies the decorators in as_view: a decorator that fails, fails here, and the common
+  // case (the default dispatcher) decorates once, whatever serves the view.
+  serveView(fn, ensureSync);
+  return fn;
+}
+
+/**
+ * Turns a view into the Fastify handler that serves it: the one place where an instance is
+ * built, a handler called through the dispatcher and its result checked. With `handler`, that
+ * prototype method is called (a route's verb, or `methodNotAllowed`); without, the handler for
+ * the request's method, wrapped in the class's `decorators` (the stand-alone view function,
+ * decorated views). Everything is chosen here, once: per request only the instance is made.
+ */
+export function serveView(fn: ViewFunction, dispatcher: EnsureSync, handler?: Function): ViewHandler {
+  const state = states.get(fn);
+  if (state === undefined) throw new errors.FCV_ERR_INVALID_VIEW(fn.viewName, 'a function that was not made by asView()');
+  const viewClass = fn.viewClass;
+  if (handler !== undefined) return compile(fn, state, viewClass, dispatcher, handler);
+  const cached = state.served.get(dispatcher);
+  if (cached?.of === viewClass) return cached.handler;
+  const served = compile(fn, state, viewClass, dispatcher, undefined);
+  state.served.set(dispatcher, { of: viewClass, handler: served });
+  return served;
+}
+
+function compile(fn: ViewFunction, state: ViewState, viewClass: ViewClass, dispatcher: EnsureSync, handler: Function | undefined): ViewHandler {
+  const name = fn.viewName;
+  const args = fn.viewArgs;
+  const { factory } = state;
+  let shared: View | undefined;
+  if (viewClass.initEveryRequest === false && factory === undefined) {
+    if (state.shared?.of !== viewClass) state.shared = { of: viewClass, instance: instantiate(viewClass, args) };
+    shared = state.shared.instance;
+  }
+  if (handler !== undefined && factory === undefined && dispatcher === ensureSync) {
+    // The common shapes, spelled out: no spread, no bind, no branch per request.
+    const target = handler;
+    if (shared !== undefined) {
+      const self = shared;
+      return function sharedView(request, reply) {
+        return checked(target.call(self, request, reply), reply, target, self, name);
+      };
+    }
+    if (args.length === 0) {
+      return function view(request, reply) {
+        const self = new viewClass();
+        return checked(target.call(self, request, reply), reply, target, self, name);
+      };
+    }
+    const withArguments = viewClass as unknown as new (...args: readonly unknown[]) => View;
+    return function viewWithArguments(request, reply) {
+      const self = new withArguments(...args);
+      return checked(target.call(self, request, reply), reply, target, self, name);
+    };
+  }
+
+  const build: (request: FastifyRequest) => View | PromiseLike<View> = factory ?? (shared ? () => shared : () => instantiate(viewClass, args));
+  const byMethod: Record<string, Function | undefined> = Object.create(null);
+  if (handler === undefined) for (const [method, verb] of planView(viewClass).handlers) byMethod[method] = verb;
+  const fallback = viewClass.prototype.dispatchRequest;
+  // Unchecked: the result is checked once, below, after the decorators.
+  const call: ViewHandler = function view(request, reply) {
+    const target = handler ?? byMethod[request.method] ?? fallback;
+    const self = build(request);
+    if (!isThenable(self)) return dispatch(dispatcher, target, self, request, reply);
+    // An async factory (e.g. one that opens a transaction) makes the call async.
+    return Promise.resolve(self).then((view) => dispatch(dispatcher, target, view, request, reply));
+  };
+  const served = handler === undefined ? decorate(viewClass, name, call) : call;
+  const culprit = handler ?? (served === call ? fallback : served);
+  return function servedView(request, reply) {
+    return checked(served(request, reply), reply, culprit, viewClass, name);
+  };
 }
 
 /** Applies a class's `decorators` around a handler, first innermost. */
-export function decorate(viewClass: ViewClass, name: string, handler: ViewHandler): ViewHandler {
+function decorate(viewClass: ViewClass, name: string, handler: ViewHandler): ViewHandler {
   let view = handler;
   for (const decorator of viewClass.decorators ?? []) {
     view = decorator(view);
@@ -206,70 +301,13 @@ export function decorate(viewClass: ViewClass, name: string, handler: ViewHandle
   return view;
 }
 
-/** Builds one instance: per request, or once for `initEveryRequest = false`. */
-export function instantiate<V>(viewClass: new (...args: never[]) => V, args: readonly unknown[]): V {
-  return args.length === 0 ? new viewClass() : new (viewClass as new (...a: unknown[]) => V)(...args);
-}
-
-/** Where a view function keeps its `initEveryRequest = false` instance, for `addView` to reuse. */
-export const SHARED = Symbol('fastify-class-views.sharedInstance');
-/** Where a view function from `asViewFrom` keeps its factory. */
-export const FACTORY = Symbol('fastify-class-views.factory');
-/** Whether `asView` wrapped the view function in its class's `decorators`. */
-export const DECORATED = Symbol('fastify-class-views.decorated');
-
-function createViewFunction<C extends ViewClass>(viewClass: C, name: string, args: readonly unknown[], factory: ViewFactory | undefined): ViewFunction<C> {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new errors.FCV_ERR_INVALID_VIEW_NAME(JSON.stringify(name) ?? String(name));
-  }
-  // Flask builds the shared instance here, so a throwing constructor fails at registration.
-  let shared: { of: ViewClass; instance: View } | undefined;
-  if (viewClass.initEveryRequest === false) shared = { of: viewClass, instance: instantiate(viewClass, args) };
-
-  // The stand-alone path, for `app.get(path, fn)`, decorators and tests: it reads `viewClass`
-  // and the context's dispatcher per call. `addView` builds faster per-route handlers instead.
-  const view: ViewHandler = function view(request, reply) {
-    const current = fn.viewClass;
-    let self: View;
-    if (factory !== undefined) {
-      const built = factory(request);
-      if (isThenable(built)) {
-        return callOnPendingView(built, view, (instance) => dispatchThrough(dispatcherOf(request.server), (instance as View).dispatchRequest, instance, request, reply), reply);
-      }
-      self = built;
-    } else if (current.initEveryRequest === false) {
-      if (shared?.of !== current) shared = { of: current, instance: instantiate(current, args) };
-      self = shared.instance;
-    } else {
-      self = instantiate(current, args);
-    }
-    const dispatcher = dispatcherOf(request.server);
-    if (dispatcher === ensureSync) {
-      // The default dispatcher's body, straight to the verb handler where the class allows it
-      // (a MethodView that keeps MethodView's dispatchRequest): no second dispatch per call.
-      if (current !== routed) verbs = directHandlers((routed = current));
-      return callHandler(verbs?.[request.method] ?? self.dispatchRequest, self, request, reply);
-    }
-    return dispatchThrough(dispatcher, self.dispatchRequest, self, request, reply);
-  };
-  let routed: ViewClass | undefined;
-  let verbs: DirectHandlers | undefined;
-  const fn = decorate(viewClass, name, view) as unknown as ViewFunction<C>;
-  Object.defineProperties(fn, {
-    viewClass: { value: viewClass, writable: true, enumerable: true },
-    viewName: { value: name, enumerable: true },
-    viewArgs: { value: Object.freeze([...args]), enumerable: true },
-    methods: { get: () => methodsOf(fn.viewClass), enumerable: true },
-    provideAutomaticOptions: { get: () => providesAutomaticOptions(fn.viewClass), enumerable: true },
-    [SHARED]: { get: () => (shared?.of === fn.viewClass ? shared.instance : undefined) },
-    [FACTORY]: { value: factory },
-    [DECORATED]: { value: fn !== (view as unknown) },
-  });
-  return fn;
-}
-
 /** True for what `asView()` returned. */
 export function isViewFunction(value: unknown): value is ViewFunction {
-  return typeof value === 'function' && typeof (value as Partial<ViewFunction>).viewClass === 'function'
-    && typeof (value as Partial<ViewFunction>).viewName === 'string';
+  return typeof value === 'function' && states.has(value);
+}
+
+/** The 405 for `viewClass` outside a route of its own (the stand-alone function): `Allow` from the class. */
+export function refuseMethod(view: View, request: FastifyRequest, reply: FastifyReply): unknown {
+  reply.code(405).header('allow', planView(view.constructor as ViewClass).allow);
+  return view.methodNotAllowed(request, reply);
 }
