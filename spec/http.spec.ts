@@ -56,6 +56,7 @@ describe('405 Method Not Allowed', () => {
       routes.push(route);
     });
     app.addView('/items', Items.asView('items'));
+    await app.ready();
     const hidden = routes.filter((route) => (route.schema as { hide?: boolean } | undefined)?.hide === true);
     expect(hidden.flatMap((route) => route.method).sort()).toEqual(['DELETE', 'OPTIONS', 'PATCH', 'PUT', 'QUERY', 'TRACE']);
     const visible = routes.filter((route) => !(route.schema as { hide?: boolean } | undefined)?.hide);

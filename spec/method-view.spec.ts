@@ -249,3 +249,77 @@ describe('MethodView.methods', () => {
     expect([...(ReadPut.methods ?? [])].sort()).toEqual(['GET', 'POST', 'PUT']);
   });
 });
+
+describe('MethodView.methods, read in any order', () => {
+  it('shows a later assignment on a base in every subclass, read before or not', () => {
+    class Parent extends MethodView {
+      get() {
+        return '';
+      }
+    }
+    class First extends Parent {
+      post() {
+        return '';
+      }
+    }
+    class Second extends Parent {
+      post() {
+        return '';
+      }
+    }
+    expect([...(First.methods ?? [])].sort()).toEqual(['GET', 'POST']);
+    Parent.methods = ['GET', 'PUT'];
+    expect([...(First.methods ?? [])].sort()).toEqual(['GET', 'POST', 'PUT']);
+    expect([...(Second.methods ?? [])].sort()).toEqual(['GET', 'POST', 'PUT']);
+  });
+
+  it('routes by the methods as they are when the view is registered, read before or not', async () => {
+    class Parent extends MethodView {
+      get() {
+        return 'GET';
+      }
+    }
+    class Child extends Parent {
+      put() {
+        return 'PUT';
+      }
+    }
+    expect([...(Child.methods ?? [])].sort()).toEqual(['GET', 'PUT']);
+    Child.methods = ['GET'];
+    const app = await serve('/child', Child.asView('child'));
+    const response = await app.inject({ method: 'PUT', url: '/child' });
+    expect([response.statusCode, response.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS']);
+  });
+});
+
+describe('methodNotAllowed', () => {
+  class Polite extends Resource {
+    override methodNotAllowed(request: FastifyRequest, reply: FastifyReply) {
+      return reply.header('x-polite', 'yes').send({ sorry: request.method });
+    }
+  }
+
+  it('answers a refused method on addView routes, before the body is parsed', async () => {
+    const app = await serve('/polite', Polite.asView('polite'));
+    const response = await app.inject({ method: 'PATCH', url: '/polite', headers: { 'content-type': 'application/x-unknown' }, payload: '?' });
+    expect([response.statusCode, response.headers.allow, response.headers['x-polite'], response.json()]).toEqual([405, 'GET, HEAD, OPTIONS, POST', 'yes', { sorry: 'PATCH' }]);
+  });
+
+  it('answers a refused method on the stand-alone view function too', async () => {
+    const app = await appWithViews();
+    app.route({ method: ['GET', 'DELETE'], url: '/polite', handler: Polite.asView('polite') });
+    const response = await app.inject({ method: 'DELETE', url: '/polite' });
+    expect([response.statusCode, response.headers.allow, response.json()]).toEqual([405, 'GET, HEAD, OPTIONS, POST', { sorry: 'DELETE' }]);
+  });
+
+  it('sends its thrown error to the error handler, Allow kept', async () => {
+    class Strict extends Resource {
+      override methodNotAllowed(): never {
+        throw Object.assign(new Error('not here'), { statusCode: 405, code: 'MY_405' });
+      }
+    }
+    const app = await serve('/strict', Strict.asView('strict'));
+    const response = await app.inject({ method: 'PUT', url: '/strict' });
+    expect([response.statusCode, response.headers.allow, response.json().code]).toEqual([405, 'GET, HEAD, OPTIONS, POST', 'MY_405']);
+  });
+});

@@ -37,9 +37,11 @@ export const ensureSync: EnsureSync = function ensureSync<This, Request, Reply, 
  * the final result, once). The default dispatcher's body is inlined: no bind, no wrapper, so the
  * hot path allocates nothing; a replacement gets the handler bound, as Flask passes bound methods.
  */
-export function dispatch(dispatcher: EnsureSync, handler: Function, view: unknown, request: unknown, reply: unknown): unknown {
+export function dispatch(dispatcher: EnsureSync, handler: Function, view: unknown, request: unknown, reply: unknown, name?: string): unknown {
   if (dispatcher === ensureSync) return handler.call(view, request, reply);
-  return dispatcher(handler.bind(view) as (request: unknown, reply: unknown) => unknown)(request, reply);
+  const bound = handler.bind(view) as ((request: unknown, reply: unknown) => unknown) & { [VIEW_NAME]?: string };
+  bound[VIEW_NAME] = name; // so that a check inside the dispatcher names the view
+  return dispatcher(bound)(request, reply);
 }
 
 /** The dispatcher of the context that serves a request (`request.server`), or the default. */
@@ -84,7 +86,9 @@ function isFastifyReply(value: unknown): value is FastifyReply {
 /** Names the culprit as precisely as can be known: endpoint, handler, method and route. */
 function describe(reply: unknown, handler: Function, view: unknown, viewName: string | undefined): string {
   const owner = typeof view === 'function' ? view.name : typeof view === 'object' && view !== null ? view.constructor.name : '';
-  const method = handler.name ? `${owner ? owner + '.' : ''}${handler.name}()` : 'the handler';
+  const handlerName = handler.name.replace(/^bound /, '');
+  const method = handlerName ? `${owner ? owner + '.' : ''}${handlerName}()` : 'the handler';
+  viewName ??= (handler as { [VIEW_NAME]?: string })[VIEW_NAME];
   if (!isFastifyReply(reply)) return viewName ? `View '${viewName}' (${method})` : `View ${method}`;
   const route = reply.request.routeOptions;
   const endpoint = viewName ?? (route.config as unknown as Record<PropertyKey, unknown> | undefined)?.[VIEW_NAME];

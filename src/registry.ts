@@ -25,7 +25,7 @@ interface RouteRecord {
   /** The view's name, for the routes of a view. */
   readonly view?: string;
   /** The methods a view answers 405 for here: for a warning when a later route would need them. */
-  readonly refused?: readonly string[];
+  readonly refused?: ReadonlySet<string>;
   matcher?: RegExp;
 }
 
@@ -111,7 +111,7 @@ export class ViewRegistry {
   }
 
   /** Remembers a route (a view's, or one registered after the plugin) for the checks below. */
-  record(url: string, methods: readonly string[], constraints: unknown, view?: string, refused?: readonly string[]): void {
+  record(url: string, methods: readonly string[], constraints: unknown, view?: string, refused?: ReadonlySet<string>): void {
     this.routes.push({ url, methods: methods.map((m) => m.toUpperCase()), constraints: JSON.stringify(constraints ?? {}), view, refused });
   }
 
@@ -149,7 +149,7 @@ export class ViewRegistry {
     const key = JSON.stringify(constraints ?? {});
     for (const route of this.routes) {
       if (route.refused === undefined || route.constraints !== key || route.url === url || !shadows(route.url, url, this.rules)) continue;
-      const hidden = methods.filter((m) => route.refused!.includes(m.toUpperCase()));
+      const hidden = methods.filter((m) => route.refused!.has(m.toUpperCase()));
       if (hidden.length > 0) {
         log.warn(`view '${route.view}' answers ${hidden.join(', ')} on '${route.url}' with 405, so the route ${hidden.join(', ')} '${url}', registered after it, is not reached for the URLs both match: register that route before the view`);
       }

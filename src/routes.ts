@@ -104,17 +104,13 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   // 405 for every other method Fastify knows, except those another route serves for this URL:
   // one registered earlier that a 405 route here would hide (the router then decides, as
   // Werkzeug keeps searching past a route that matches the path but not the method).
-  const others = app.supportedMethods.filter((m) => !plan.handlers.has(m as HttpMethod) && !(m === 'OPTIONS' && plan.automaticOptions));
-  const refused = claim(others.filter((m) => !registry.servedElsewhere(m, url, constraints)), 'answers it 405', true);
-  const allowAt = registry.allowFor(url, plan.allow, new Set(refused), constraints);
+  const unserved = claim(app.supportedMethods.filter((m) => !plan.handlers.has(m as HttpMethod) && !(m === 'OPTIONS' && plan.automaticOptions)), 'answers it 405', true);
+  const refused = new Set<string>();
+  const allowAt = registry.allowFor(url, plan.allow, refused, constraints);
   if (answered) {
     // Answered in onRequest, before body parsing: whatever the request carries, OPTIONS gets Allow.
     const automaticOptions = (request: FastifyRequest, reply: FastifyReply) => answerOptions(reply, allowAt(pathOf(request.url)));
     routes.push({ ...automatic, method: 'OPTIONS', onRequest: automaticOptions, handler: automaticOptions } as unknown as RouteOptions);
-  }
-  if (refused.length > 0) {
-    const refuse = refuseInHook(serveView(view, dispatcher, viewClass.prototype.methodNotAllowed), allowAt);
-    routes.push({ ...automatic, method: refused, onRequest: refuse, handler: (request: FastifyRequest, reply: FastifyReply) => refuse(request, reply, (err) => reply.send(err)) } as unknown as RouteOptions);
   }
 
   for (const route of routes) app.route(route);
@@ -126,6 +122,19 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
     for (const [methods, owner] of claims) registry.own(methods, owned, constraints, owner);
     registry.record(owned, servedHere, constraints, name, refused);
   }
+
+  // The 405 route waits until the code that registers this view has run (Fastify's `after`), so
+  // that the routes registered next to it, before or after, are known. It leaves out the methods
+  // another route serves for some URL of this path where a 405 route here would win: the router
+  // then decides, as Werkzeug keeps searching past a route that matches the path but not the method.
+  // (No parameter: an earlier error keeps propagating; one thrown here fails `ready()`.)
+  app.after(async () => {
+    for (const m of unserved) if (!registry.servedElsewhere(m, url, constraints)) refused.add(m);
+    if (refused.size === 0) return;
+    const refuse = refuseInHook(serveView(view, dispatcher, viewClass.prototype.methodNotAllowed), allowAt);
+    const handler = (request: FastifyRequest, reply: FastifyReply) => refuse(request, reply, (err) => reply.send(err));
+    app.route({ ...automatic, method: [...refused], onRequest: refuse, handler } as unknown as RouteOptions);
+  });
 }
 
 /**

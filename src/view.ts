@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { EnsureSync, checked, dispatch, dispatcherOf, ensureSync, isThenable } from './ensure-sync';
+import { EnsureSync, VIEW_NAME, checked, dispatch, dispatcherOf, ensureSync, isThenable } from './ensure-sync';
 import { errors } from './errors';
 import { HttpMethod, allowHeader, methodNotAllowedError } from './http';
 import type { ViewRouteOptions } from './route-options';
@@ -278,10 +278,11 @@ function compile(fn: ViewFunction, state: ViewState, viewClass: ViewClass, dispa
   const call: ViewHandler = function view(request, reply) {
     const target = handler ?? byMethod[request.method] ?? fallback;
     const self = build(request);
-    if (!isThenable(self)) return dispatch(dispatcher, target, self, request, reply);
+    if (!isThenable(self)) return dispatch(dispatcher, target, self, request, reply, name);
     // An async factory (e.g. one that opens a transaction) makes the call async.
-    return Promise.resolve(self).then((view) => dispatch(dispatcher, target, view, request, reply));
+    return Promise.resolve(self).then((view) => dispatch(dispatcher, target, view, request, reply, name));
   };
+  (call as { [VIEW_NAME]?: string })[VIEW_NAME] = name; // so that a decorator's ensureSync(view) names the view
   const served = handler === undefined ? decorate(viewClass, name, call) : call;
   const culprit = handler ?? (served === call ? fallback : served);
   return function servedView(request, reply) {

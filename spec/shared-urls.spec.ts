@@ -1,0 +1,125 @@
+// Several routes that match one URL, after Werkzeug's and Starlette's routing tests: a route that
+// matches the path but not the method does not end the search, and a 405's `Allow` is the union
+// over the routes that match.
+import { FastifyInstance, FastifyRequest } from 'fastify';
+import { MethodView } from '../src';
+import { appWithViews } from './helpers';
+
+class ByName extends MethodView {
+  get(request: FastifyRequest<{ Params: { name: string } }>) {
+    return `by name: ${request.params.name}`;
+  }
+}
+class PostOnly extends MethodView {
+  post() {
+    return 'posted';
+  }
+}
+
+type Register = (app: FastifyInstance) => void;
+const byNameView: Register = (app) => void app.addView('/:name', ByName.asView('by-name'));
+const postOnlyView: Register = (app) => void app.addView('/foo', PostOnly.asView('post-only'));
+const plainGet: Register = (app) => void app.get('/:name', async (request) => `plain: ${(request.params as { name: string }).name}`);
+
+async function appWith(...steps: Register[]): Promise<FastifyInstance> {
+  const app = await appWithViews();
+  for (const step of steps) step(app);
+  return app;
+}
+
+describe('a URL that several routes match', () => {
+  describe.each([
+    ['the parametric view first', [byNameView, postOnlyView]],
+    ['the static view first', [postOnlyView, byNameView]],
+  ] as const)('two views, %s', (_order, steps) => {
+    let app: FastifyInstance;
+    beforeAll(async () => {
+      app = await appWith(...steps);
+    });
+    afterAll(() => app.close());
+
+    it('serves GET from the view that accepts it instead of a 405', async () => {
+      const response = await app.inject('/foo');
+      expect([response.statusCode, response.body]).toEqual([200, 'by name: foo']);
+    });
+
+    it('serves POST from the view that accepts it', async () => {
+      const response = await app.inject({ method: 'POST', url: '/foo' });
+      expect([response.statusCode, response.body]).toEqual([200, 'posted']);
+    });
+
+    it('answers 405 with the union of what both views accept', async () => {
+      const response = await app.inject({ method: 'PUT', url: '/foo' });
+      expect(response.statusCode).toBe(405);
+      expect(response.headers.allow).toBe('GET, HEAD, OPTIONS, POST');
+    });
+
+    it('lists the union in the automatic OPTIONS answer', async () => {
+      const response = await app.inject({ method: 'OPTIONS', url: '/foo' });
+      expect([response.statusCode, response.headers.allow]).toEqual([200, 'GET, HEAD, OPTIONS, POST']);
+    });
+
+    it('keeps the 405 of the parametric view where only it matches', async () => {
+      const response = await app.inject({ method: 'POST', url: '/bar' });
+      expect([response.statusCode, response.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS']);
+    });
+  });
+
+  describe.each([
+    ['registered before the view', [plainGet, postOnlyView]],
+    ['registered after the view, in the same step', [postOnlyView, plainGet]],
+  ] as const)('a plain Fastify route %s', (_order, steps) => {
+    let app: FastifyInstance;
+    beforeAll(async () => {
+      app = await appWith(...steps);
+    });
+    afterAll(() => app.close());
+
+    it('serves the method the view does not accept, as plain Fastify would', async () => {
+      const response = await app.inject('/foo');
+      expect([response.statusCode, response.body]).toEqual([200, 'plain: foo']);
+    });
+
+    it('answers 405 for the others, Allow listing what the plain route serves too', async () => {
+      const response = await app.inject({ method: 'DELETE', url: '/foo' });
+      expect([response.statusCode, response.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS, POST']);
+    });
+  });
+
+  it('leaves the method to a catch-all route registered before the views', async () => {
+    const app = await appWithViews();
+    app.get('/*', async () => 'index.html');
+    app.addView('/api/books', PostOnly.asView('books'));
+    expect((await app.inject('/api/books')).body).toBe('index.html');
+    expect((await app.inject({ method: 'PATCH', url: '/api/books' })).statusCode).toBe(405);
+    await app.close();
+  });
+
+  it('warns when a route registered in a later plugin is hidden by a view’s 405, and keeps the 405', async () => {
+    const warnings: string[] = [];
+    const app = await appWithViews({}, { logger: { level: 'warn', stream: { write: (line: string) => void warnings.push(JSON.parse(line).msg) } } });
+    app.addView('/foo', PostOnly.asView('post-only'));
+    await app.register(async (child) => {
+      child.get('/:name', async () => 'plain');
+    });
+    expect((await app.inject('/foo')).statusCode).toBe(405);
+    expect((await app.inject('/bar')).body).toBe('plain');
+    expect(warnings.some((msg) => msg.includes("view 'post-only' answers GET") && msg.includes("'/:name'"))).toBe(true);
+    await app.close();
+  });
+
+  it('keeps a view’s 405 when the other route is less specific only where it matches', async () => {
+    class Numbered extends MethodView {
+      get() {
+        return 'numbered';
+      }
+    }
+    const app = await appWithViews();
+    app.delete('/items/:id(^\\d+)', async () => 'deleted');
+    app.addView('/items/new', Numbered.asView('new-item'));
+    // `/items/new` is not a number: the DELETE route never matches it, so the view keeps its 405.
+    const response = await app.inject({ method: 'DELETE', url: '/items/new' });
+    expect([response.statusCode, response.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS']);
+    await app.close();
+  });
+});
