@@ -47,22 +47,14 @@ export abstract class MethodView extends View {
    */
   static verbOptions?: VerbOptions;
 
-  /** Handles `GET` (and `HEAD`, unless `head` is defined). */
-  get?(request: FastifyRequest, reply: FastifyReply): unknown;
-  /** Handles `POST`. */
-  post?(request: FastifyRequest, reply: FastifyReply): unknown;
-  /** Handles `PUT`. */
-  put?(request: FastifyRequest, reply: FastifyReply): unknown;
-  /** Handles `PATCH`. */
-  patch?(request: FastifyRequest, reply: FastifyReply): unknown;
-  /** Handles `DELETE`. */
-  delete?(request: FastifyRequest, reply: FastifyReply): unknown;
-  /** Handles `HEAD`; without it, `HEAD` runs `get` and drops the body. */
-  head?(request: FastifyRequest, reply: FastifyReply): unknown;
-  /** Handles `OPTIONS`, replacing the automatic answer. */
-  options?(request: FastifyRequest, reply: FastifyReply): unknown;
-  /** Handles `TRACE`. */
-  trace?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `GET` (and `HEAD`, unless `head` is defined). */ get?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `POST`. */ post?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `PUT`. */ put?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `PATCH`. */ patch?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `DELETE`. */ delete?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `HEAD`; without it, `HEAD` runs `get` and drops the body. */ head?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `OPTIONS`, replacing the automatic answer. */ options?(request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Handles `TRACE`. */ trace?(request: FastifyRequest, reply: FastifyReply): unknown;
 
   /**
    * Runs the handler for `request.method` through the context's `ensureSync`, or

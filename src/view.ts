@@ -179,32 +179,22 @@ function instantiate<V>(viewClass: new (...args: never[]) => V, args: readonly u
 interface ViewState {
   readonly factory: ViewFactory | undefined;
   shared?: { readonly of: ViewClass; readonly instance: View };
-  /** The decorated handler, per dispatcher, so that decorators run once per class and dispatcher. */
+  /** The decorated handler per dispatcher, so that decorators run once per class and dispatcher. */
   readonly served: Map<EnsureSync, { readonly of: ViewClass; readonly handler: ViewHandler }>;
 }
 const states = new WeakMap<Function, ViewState>();
 
 function createViewFunction<C extends ViewClass>(viewClass: C, name: string, args: readonly unknown[], factory: ViewFactory | undefined): ViewFunction<C> {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new errors.FCV_ERR_INVALID_VIEW_NAME(JSON.stringify(name) ?? String(name));
-  }
-  const state: ViewState = { factory, served: new Map() };
-  // Flask builds the shared instance here, so a throwing constructor fails at registration.
-  if (viewClass.initEveryRequest === false) state.shared = { of: viewClass, instance: instantiate(viewClass, args) };
-
-  // As a plain handler (`app.get(path, fn)`), the function has no registration step of ours: it
+  if (typeof name !== 'string' || name.length === 0) throw new errors.FCV_ERR_INVALID_VIEW_NAME(JSON.stringify(name) ?? String(name));
+  // As a plain handler (`app.get(path, fn)`) there is no registration step of ours: the function
   // serves the class and dispatcher of each call, compiled again only when one of them changes.
   let servedClass: ViewClass | undefined;
   let servedBy: EnsureSync | undefined;
-  let serve: ViewHandler | undefined;
+  let serve: ViewHandler = () => undefined;
   const fn = function view(request: FastifyRequest, reply: FastifyReply): unknown {
     const dispatcher = dispatcherOf(request.server);
-    if (servedBy !== dispatcher || servedClass !== fn.viewClass) {
-      serve = serveView(fn, dispatcher);
-      servedBy = dispatcher;
-      servedClass = fn.viewClass;
-    }
-    return serve!(request, reply);
+    if (servedBy !== dispatcher || servedClass !== fn.viewClass) [serve, servedBy, servedClass] = [serveView(fn, dispatcher), dispatcher, fn.viewClass];
+    return serve(request, reply);
   } as unknown as ViewFunction<C>;
   Object.defineProperties(fn, {
     viewClass: { value: viewClass, writable: true, enumerable: true },
@@ -213,9 +203,9 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
     methods: { get: () => fn.viewClass.allowedMethods(), enumerable: true },
     provideAutomaticOptions: { get: () => planView(fn.viewClass).automaticOptions, enumerable: true },
   });
-  states.set(fn, state);
-  // Flask applies the decorators in as_view: a decorator that fails, fails here, and the common
-  // case (the default dispatcher) decorates once, whatever serves the view.
+  states.set(fn, { factory, served: new Map() });
+  // As Flask's as_view: the shared instance is built and the decorators applied here, so a
+  // throwing constructor or a bad decorator fails at registration, and decorators run once.
   serveView(fn, ensureSync);
   return fn;
 }
@@ -223,9 +213,9 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
 /**
  * Turns a view into the Fastify handler that serves it: the one place where an instance is
  * built, a handler called through the dispatcher and its result checked. With `handler`, that
- * prototype method is called (a route's verb, or `methodNotAllowed`); without, the handler for
- * the request's method, wrapped in the class's `decorators` (the stand-alone view function,
- * decorated views). Everything is chosen here, once: per request only the instance is made.
+ * prototype method is called (a route's verb, `methodNotAllowed`); without, the handler for the
+ * request's method, wrapped in the class's `decorators`. The shape is chosen here, once: per
+ * request only the instance is made (and, on the async path, one `then`).
  */
 export function serveView(fn: ViewFunction, dispatcher: EnsureSync, handler?: Function): ViewHandler {
   const state = states.get(fn);
@@ -240,8 +230,7 @@ export function serveView(fn: ViewFunction, dispatcher: EnsureSync, handler?: Fu
 }
 
 function compile(fn: ViewFunction, state: ViewState, viewClass: ViewClass, dispatcher: EnsureSync, handler: Function | undefined): ViewHandler {
-  const name = fn.viewName;
-  const args = fn.viewArgs;
+  const { viewName: name, viewArgs: args } = fn;
   const { factory } = state;
   let shared: View | undefined;
   if (viewClass.initEveryRequest === false && factory === undefined) {
@@ -249,45 +238,30 @@ function compile(fn: ViewFunction, state: ViewState, viewClass: ViewClass, dispa
     shared = state.shared.instance;
   }
   if (handler !== undefined && factory === undefined && dispatcher === ensureSync) {
-    // The common shapes, spelled out: no spread, no bind, no branch per request.
+    // The common shapes, spelled out: no spread, no bind, no closure call per request.
     const target = handler;
-    if (shared !== undefined) {
-      const self = shared;
-      return function sharedView(request, reply) {
-        return checked(target.call(self, request, reply), reply, target, self, name);
-      };
-    }
-    if (args.length === 0) {
-      return function view(request, reply) {
-        const self = new viewClass();
-        return checked(target.call(self, request, reply), reply, target, self, name);
-      };
-    }
-    const withArguments = viewClass as unknown as new (...args: readonly unknown[]) => View;
-    return function viewWithArguments(request, reply) {
-      const self = new withArguments(...args);
-      return checked(target.call(self, request, reply), reply, target, self, name);
-    };
+    const self = shared;
+    const Class = viewClass as unknown as new (...args: readonly unknown[]) => View;
+    if (self) return (request, reply) => checked(target.call(self, request, reply), reply, target, self, name);
+    if (args.length === 0) return (request, reply) => { const view = new Class(); return checked(target.call(view, request, reply), reply, target, view, name); };
+    return (request, reply) => { const view = new Class(...args); return checked(target.call(view, request, reply), reply, target, view, name); };
   }
-
-  const build: (request: FastifyRequest) => View | PromiseLike<View> = factory ?? (shared ? () => shared : () => instantiate(viewClass, args));
+  const build = factory ?? (shared ? () => shared : () => instantiate(viewClass, args));
   const byMethod: Record<string, Function | undefined> = Object.create(null);
   if (handler === undefined) for (const [method, verb] of planView(viewClass).handlers) byMethod[method] = verb;
   const fallback = viewClass.prototype.dispatchRequest;
-  // Unchecked: the result is checked once, below, after the decorators.
-  const call: ViewHandler = function view(request, reply) {
+  // Unchecked: the result is checked once, after the decorators.
+  const call = function view(request: FastifyRequest, reply: FastifyReply): unknown {
     const target = handler ?? byMethod[request.method] ?? fallback;
     const self = build(request);
-    if (!isThenable(self)) return dispatch(dispatcher, target, self, request, reply, name);
     // An async factory (e.g. one that opens a transaction) makes the call async.
-    return Promise.resolve(self).then((view) => dispatch(dispatcher, target, view, request, reply, name));
+    if (isThenable(self)) return Promise.resolve(self).then((view) => dispatch(dispatcher, target, view, request, reply, name));
+    return dispatch(dispatcher, target, self, request, reply, name);
   };
   (call as { [VIEW_NAME]?: string })[VIEW_NAME] = name; // so that a decorator's ensureSync(view) names the view
   const served = handler === undefined ? decorate(viewClass, name, call) : call;
   const culprit = handler ?? (served === call ? fallback : served);
-  return function servedView(request, reply) {
-    return checked(served(request, reply), reply, culprit, viewClass, name);
-  };
+  return (request, reply) => checked(served(request, reply), reply, culprit, viewClass, name);
 }
 
 /** Applies a class's `decorators` around a handler, first innermost. */
