@@ -237,22 +237,35 @@ function compile(fn: ViewFunction, state: ViewState, viewClass: ViewClass, dispa
     if (state.shared?.of !== viewClass) state.shared = { of: viewClass, instance: instantiate(viewClass, args) };
     shared = state.shared.instance;
   }
-  if (handler !== undefined && factory === undefined && dispatcher === ensureSync) {
+  const Class = viewClass as unknown as new (...args: readonly unknown[]) => View;
+  const decorated = handler === undefined && (viewClass.decorators ?? []).length > 0;
+  // The 405 takes the general path: V8 keeps one type feedback per closure literal, so the hot
+  // shapes' call sites stay monomorphic when they only ever call verb handlers.
+  const refusing = handler !== undefined && handler === viewClass.prototype.methodNotAllowed;
+  if (factory === undefined && dispatcher === ensureSync && !decorated && !refusing) {
     // The common shapes, spelled out: no spread, no bind, no closure call per request.
-    const target = handler;
     const self = shared;
-    const Class = viewClass as unknown as new (...args: readonly unknown[]) => View;
-    if (self) return (request, reply) => checked(target.call(self, request, reply), reply, target, self, name);
-    if (args.length === 0) return (request, reply) => { const view = new Class(); return checked(target.call(view, request, reply), reply, target, view, name); };
-    return (request, reply) => { const view = new Class(...args); return checked(target.call(view, request, reply), reply, target, view, name); };
+    if (handler === undefined) {
+      const verbs = byMethod(viewClass);
+      const fallback = viewClass.prototype.dispatchRequest;
+      return (request, reply) => {
+        const target = verbs[request.method] ?? fallback;
+        const view = self ?? (args.length === 0 ? new Class() : new Class(...args));
+        return checked(target.call(view, request, reply), reply, target, view, name);
+      };
+    }
+    // A route's own handler: its config carries the endpoint name, for the 500's message.
+    const target = handler;
+    if (self) return function sharedView(request, reply) { return checked(target.call(self, request, reply), reply, target, self); };
+    if (args.length === 0) return function view(request, reply) { return checked(target.call(new Class(), request, reply), reply, target, undefined); };
+    return function viewWithArguments(request, reply) { return checked(target.call(new Class(...args), request, reply), reply, target, undefined); };
   }
   const build = factory ?? (shared ? () => shared : () => instantiate(viewClass, args));
-  const byMethod: Record<string, Function | undefined> = Object.create(null);
-  if (handler === undefined) for (const [method, verb] of planView(viewClass).handlers) byMethod[method] = verb;
+  const verbs = handler === undefined ? byMethod(viewClass) : undefined;
   const fallback = viewClass.prototype.dispatchRequest;
   // Unchecked: the result is checked once, after the decorators.
   const call = function view(request: FastifyRequest, reply: FastifyReply): unknown {
-    const target = handler ?? byMethod[request.method] ?? fallback;
+    const target = handler ?? verbs?.[request.method] ?? fallback;
     const self = build(request);
     // An async factory (e.g. one that opens a transaction) makes the call async.
     if (isThenable(self)) return Promise.resolve(self).then((view) => dispatch(dispatcher, target, view, request, reply, name));
@@ -262,6 +275,13 @@ function compile(fn: ViewFunction, state: ViewState, viewClass: ViewClass, dispa
   const served = handler === undefined ? decorate(viewClass, name, call) : call;
   const culprit = handler ?? (served === call ? fallback : served);
   return (request, reply) => checked(served(request, reply), reply, culprit, viewClass, name);
+}
+
+/** Request method → handler, null-prototype so that `__proto__` or `constructor` find nothing. */
+function byMethod(viewClass: ViewClass): Readonly<Record<string, Function | undefined>> {
+  const verbs: Record<string, Function | undefined> = Object.create(null);
+  for (const [method, verb] of planView(viewClass).handlers) verbs[method] = verb;
+  return verbs;
 }
 
 /** Applies a class's `decorators` around a handler, first innermost. */
