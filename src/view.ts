@@ -257,8 +257,8 @@ function compile(fn: ViewFunction, state: ViewState, viewClass: ViewClass, dispa
     // A route's own handler: its config carries the endpoint name, for the 500's message.
     const target = handler;
     if (self) return function sharedView(request, reply) { return checked(target.call(self, request, reply), reply, target, self); };
-    if (args.length === 0) return function view(request, reply) { return checked(target.call(new Class(), request, reply), reply, target, undefined); };
-    return function viewWithArguments(request, reply) { return checked(target.call(new Class(...args), request, reply), reply, target, undefined); };
+    if (args.length === 0) return function view(request, reply) { return checked(target.call(new Class(), request, reply), reply, target, viewClass); };
+    return function viewWithArguments(request, reply) { return checked(target.call(new Class(...args), request, reply), reply, target, viewClass); };
   }
   const build = factory ?? (shared ? () => shared : () => instantiate(viewClass, args));
   const verbs = handler === undefined ? byMethod(viewClass) : undefined;
