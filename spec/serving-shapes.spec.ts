@@ -171,7 +171,7 @@ describe('decorators and the result check', () => {
     }
   });
 
-  it('runs each decorator once for a view with several verbs and paths', async () => {
+  it.each([['the default', undefined], ['a replacement', tracing]] as const)('applies each decorator once for a view with several verbs and paths, under %s dispatcher', async (_which, dispatcher) => {
     let applied = 0;
     const counting: ViewDecorator = (view) => {
       applied++;
@@ -180,7 +180,7 @@ describe('decorators and the result check', () => {
     class Counted extends Resource {
       static override decorators = [counting];
     }
-    const app = await appWithViews();
+    const app = await appWithViews(dispatcher ? { ensureSync: dispatcher } : {});
     const view = Counted.asView('counted');
     app.addView('/a', view);
     app.addView('/b', view);

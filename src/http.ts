@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isThenable } from './ensure-sync';
 import { errors } from './errors';
 
 /** HTTP's method names, as Node's `http.METHODS` lists them. */
@@ -66,4 +67,31 @@ export function dropBody(request: FastifyRequest, reply: FastifyReply, payload: 
     reply.header('content-length', String(Buffer.byteLength(payload)));
   }
   done(null, null);
+}
+
+type Done = (error?: Error) => void;
+
+/**
+ * The 405 route's `onRequest` hook: status 405 and `Allow` on the reply, then the view's
+ * `methodNotAllowed`, whose result is sent, or whose error goes to the error handler. A hook,
+ * so that no content-type, body or size check can answer first.
+ */
+export function refuseInHook(methodNotAllowed: (request: FastifyRequest, reply: FastifyReply) => unknown, allowAt: (path: string) => string) {
+  return function refuseMethod(request: FastifyRequest, reply: FastifyReply, done: Done): void {
+    reply.code(405).header('allow', allowAt(pathOf(request.url)));
+    let result: unknown;
+    try {
+      result = methodNotAllowed(request, reply);
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (isThenable(result)) result.then((payload) => void (reply.sent || reply.send(payload)), done);
+    else if (!reply.sent) reply.send(result);
+  };
+}
+
+/** The path of a request URL, without its query string. */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }

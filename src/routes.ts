@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { routeMetadata, verbMetadata } from './decorators';
-import { VIEW_NAME, dispatcherOf, isThenable } from './ensure-sync';
+import { VIEW_NAME, dispatcherOf } from './ensure-sync';
 import { errors } from './errors';
-import { HttpMethod, answerOptions, dropBody, isHttpMethod } from './http';
+import { HttpMethod, answerOptions, dropBody, isHttpMethod, pathOf, refuseInHook } from './http';
 import { MethodView, Verb, verbFor } from './method-view';
 import { prefixed } from './paths';
 import { Owner, ViewRegistry, pascal } from './registry';
@@ -164,32 +164,6 @@ function viewRoutes(app: FastifyInstance, registry: ViewRegistry, viewClass: Vie
     }
     return { methods: [m], handler, options };
   });
-}
-
-type Done = (error?: Error) => void;
-
-/**
- * The 405 route's `onRequest` hook: status 405 and `Allow` on the reply, then the view's
- * `methodNotAllowed`, whose result is sent, or whose error goes to the error handler. A hook,
- * so that no content-type, body or size check can answer first.
- */
-function refuseInHook(methodNotAllowed: ViewHandler, allowAt: (path: string) => string) {
-  return function refuseMethod(request: FastifyRequest, reply: FastifyReply, done: Done): void {
-    reply.code(405).header('allow', allowAt(pathOf(request.url)));
-    let result: unknown;
-    try {
-      result = methodNotAllowed(request, reply);
-    } catch (error) {
-      return done(error as Error);
-    }
-    if (isThenable(result)) result.then((payload) => void (reply.sent || reply.send(payload)), done);
-    else if (!reply.sent) reply.send(result);
-  };
-}
-
-function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }
 
 function normalizeMethods(name: string, method: HttpMethod | readonly HttpMethod[]): readonly HttpMethod[] {

@@ -179,8 +179,7 @@ function instantiate<V>(viewClass: new (...args: never[]) => V, args: readonly u
 interface ViewState {
   readonly factory: ViewFactory | undefined;
   shared?: { readonly of: ViewClass; readonly instance: View };
-  /** The decorated handler per dispatcher, so that decorators run once per class and dispatcher. */
-  readonly served: Map<EnsureSync, { readonly of: ViewClass; readonly handler: ViewHandler }>;
+  decorated?: { readonly of: ViewClass; readonly handler: ViewHandler };
 }
 const states = new WeakMap<Function, ViewState>();
 
@@ -203,9 +202,11 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
     methods: { get: () => fn.viewClass.allowedMethods(), enumerable: true },
     provideAutomaticOptions: { get: () => planView(fn.viewClass).automaticOptions, enumerable: true },
   });
-  states.set(fn, { factory, served: new Map() });
+  const state: ViewState = { factory };
+  states.set(fn, state);
   // As Flask's as_view: the shared instance is built and the decorators applied here, so a
-  // throwing constructor or a bad decorator fails at registration, and decorators run once.
+  // throwing constructor or a bad decorator fails at registration.
+  sharedInstance(state, viewClass, args);
   serveView(fn, ensureSync);
   return fn;
 }
@@ -214,67 +215,73 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
  * Turns a view into the Fastify handler that serves it: the one place where an instance is
  * built, a handler called through the dispatcher and its result checked. With `handler`, that
  * prototype method is called (a route's verb, `methodNotAllowed`); without, the handler for the
- * request's method, wrapped in the class's `decorators`. The shape is chosen here, once: per
+ * request's method, inside the class's `decorators`. The shape is chosen here, once: per
  * request only the instance is made (and, on the async path, one `then`).
  */
 export function serveView(fn: ViewFunction, dispatcher: EnsureSync, handler?: Function): ViewHandler {
   const state = states.get(fn);
   if (state === undefined) throw new errors.FCV_ERR_INVALID_VIEW(fn.viewName, 'a function that was not made by asView()');
   const viewClass = fn.viewClass;
-  if (handler !== undefined) return compile(fn, state, viewClass, dispatcher, handler);
-  const cached = state.served.get(dispatcher);
-  if (cached?.of === viewClass) return cached.handler;
-  const served = compile(fn, state, viewClass, dispatcher, undefined);
-  state.served.set(dispatcher, { of: viewClass, handler: served });
+  if (handler !== undefined || (viewClass.decorators ?? []).length === 0) return compile(fn, state, viewClass, dispatcher, handler);
+  if (state.decorated?.of === viewClass) return state.decorated.handler;
+  // Decorated once per class, whatever the dispatcher: the view they wrap serves with the
+  // dispatcher of each request's context.
+  let innerBy: EnsureSync | undefined;
+  let inner: ViewHandler = () => undefined;
+  const view = function view(request: FastifyRequest, reply: FastifyReply): unknown {
+    const by = dispatcherOf(request.server);
+    if (by !== innerBy) [inner, innerBy] = [compile(fn, state, viewClass, by, undefined), by];
+    return inner(request, reply);
+  };
+  (view as { [VIEW_NAME]?: string })[VIEW_NAME] = fn.viewName; // so that a decorator's ensureSync(view) names the view
+  const decorated = decorate(viewClass, fn.viewName, view);
+  const served: ViewHandler = (request, reply) => checked(decorated(request, reply), reply, decorated, viewClass, fn.viewName);
+  state.decorated = { of: viewClass, handler: served };
   return served;
+}
+
+function sharedInstance(state: ViewState, viewClass: ViewClass, args: readonly unknown[]): View | undefined {
+  if (viewClass.initEveryRequest !== false || state.factory !== undefined) return undefined;
+  if (state.shared?.of !== viewClass) state.shared = { of: viewClass, instance: instantiate(viewClass, args) };
+  return state.shared.instance;
 }
 
 function compile(fn: ViewFunction, state: ViewState, viewClass: ViewClass, dispatcher: EnsureSync, handler: Function | undefined): ViewHandler {
   const { viewName: name, viewArgs: args } = fn;
   const { factory } = state;
-  let shared: View | undefined;
-  if (viewClass.initEveryRequest === false && factory === undefined) {
-    if (state.shared?.of !== viewClass) state.shared = { of: viewClass, instance: instantiate(viewClass, args) };
-    shared = state.shared.instance;
-  }
+  const shared = sharedInstance(state, viewClass, args);
   const Class = viewClass as unknown as new (...args: readonly unknown[]) => View;
-  const decorated = handler === undefined && (viewClass.decorators ?? []).length > 0;
+  const fallback = viewClass.prototype.dispatchRequest;
+  const verbs = handler === undefined ? byMethod(viewClass) : undefined;
   // The 405 takes the general path: V8 keeps one type feedback per closure literal, so the hot
   // shapes' call sites stay monomorphic when they only ever call verb handlers.
   const refusing = handler !== undefined && handler === viewClass.prototype.methodNotAllowed;
-  if (factory === undefined && dispatcher === ensureSync && !decorated && !refusing) {
+  if (factory === undefined && dispatcher === ensureSync && !refusing) {
     // The common shapes, spelled out: no spread, no bind, no closure call per request.
     const self = shared;
-    if (handler === undefined) {
-      const verbs = byMethod(viewClass);
-      const fallback = viewClass.prototype.dispatchRequest;
-      return (request, reply) => {
+    if (verbs !== undefined) {
+      return function view(request, reply) {
         const target = verbs[request.method] ?? fallback;
         const view = self ?? (args.length === 0 ? new Class() : new Class(...args));
         return checked(target.call(view, request, reply), reply, target, view, name);
       };
     }
     // A route's own handler: its config carries the endpoint name, for the 500's message.
-    const target = handler;
+    const target = handler!;
     if (self) return function sharedView(request, reply) { return checked(target.call(self, request, reply), reply, target, self); };
     if (args.length === 0) return function view(request, reply) { return checked(target.call(new Class(), request, reply), reply, target, viewClass); };
     return function viewWithArguments(request, reply) { return checked(target.call(new Class(...args), request, reply), reply, target, viewClass); };
   }
   const build = factory ?? (shared ? () => shared : () => instantiate(viewClass, args));
-  const verbs = handler === undefined ? byMethod(viewClass) : undefined;
-  const fallback = viewClass.prototype.dispatchRequest;
-  // Unchecked: the result is checked once, after the decorators.
-  const call = function view(request: FastifyRequest, reply: FastifyReply): unknown {
-    const target = handler ?? verbs?.[request.method] ?? fallback;
+  return function servedView(request, reply) {
+    const target = handler ?? verbs![request.method] ?? fallback;
     const self = build(request);
     // An async factory (e.g. one that opens a transaction) makes the call async.
-    if (isThenable(self)) return Promise.resolve(self).then((view) => dispatch(dispatcher, target, view, request, reply, name));
-    return dispatch(dispatcher, target, self, request, reply, name);
+    const result = isThenable(self)
+      ? Promise.resolve(self).then((view) => dispatch(dispatcher, target, view, request, reply, name))
+      : dispatch(dispatcher, target, self, request, reply, name);
+    return checked(result, reply, target, viewClass, name);
   };
-  (call as { [VIEW_NAME]?: string })[VIEW_NAME] = name; // so that a decorator's ensureSync(view) names the view
-  const served = handler === undefined ? decorate(viewClass, name, call) : call;
-  const culprit = handler ?? (served === call ? fallback : served);
-  return (request, reply) => checked(served(request, reply), reply, culprit, viewClass, name);
 }
 
 /** Request method → handler, null-prototype so that `__proto__` or `constructor` find nothing. */
