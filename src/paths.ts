@@ -93,7 +93,8 @@ export function fillPath(name: string, template: string, params: UrlParams): Fil
     }
     const key = part.kind === 'param' ? part.name : '*';
     used.add(key);
-    const given = params[key];
+    // Own values only: a parameter named `constructor` or `toString` is missing when not given.
+    const given = Object.hasOwn(params, key) ? params[key] : undefined;
     if (given === undefined || given === null) {
       if (part.kind === 'param' && !part.optional) throw new errors.FCV_ERR_MISSING_URL_PARAM(name, key, template);
       if (part.kind === 'param' && path.endsWith('/') && path.length > 1) path = path.slice(0, -1);
@@ -123,7 +124,7 @@ export function fillPath(name: string, template: string, params: UrlParams): Fil
     if (!used.has(key) && value !== undefined && value !== null) query.append(wellFormed(name, key, key), wellFormed(name, key, String(value)));
   }
   const search = query.toString();
-  return { url: search ? `${path}?${search}` : path, used: [...used].filter((key) => params[key] !== undefined && params[key] !== null).length };
+  return { url: search ? `${path}?${search}` : path, used: [...used].filter((key) => Object.hasOwn(params, key) && params[key] != null).length };
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
