@@ -3,7 +3,9 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { FastifyInstance, FastifyServerOptions } from 'fastify';
+import Ajv from 'ajv';
+import { createServer } from 'node:http';
+import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import fastifyViews from '../../src'; // in your app: 'fastify-class-views'
 import type { Store } from './store';
 import { AuthorItem, AuthorList } from './views/authors';
@@ -17,15 +19,45 @@ export interface BookshelfOptions {
   apiKey: string;
   /** Fastify's `logger` option (default: off). */
   logger?: FastifyServerOptions['logger'];
+  /** Serve the OpenAPI UI at `/docs` (default: yes; its document is served either way, at `/docs/json` only with the UI). */
+  docs?: boolean;
+  /** How long a client may take to send a whole request, headers and body, in ms (default 10 s). */
+  requestTimeout?: number;
+}
+
+/**
+ * How requests are validated. Query strings and path parameters are text, so they are coerced
+ * (`?limit=5` is the integer 5). Bodies are JSON and are taken as sent: `{"year":null}` or
+ * `{"title":true}` is a 400, never silently turned into `0` or `"true"`, and an unknown field is
+ * a 400 naming it, not silently dropped (Fastify's defaults do both).
+ */
+function validators() {
+  const strict = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+  const coercing = new Ajv({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? strict : coercing).compile(schema);
 }
 
 /** Where the OpenAPI UI is served (its JSON document is at `${DOCS}/json`). */
 export const DOCS = '/docs';
 
-export async function buildApp({ store, apiKey, logger = false }: BookshelfOptions): Promise<FastifyInstance> {
+export async function buildApp({ store, apiKey, logger = false, docs = true, requestTimeout = 10_000 }: BookshelfOptions): Promise<FastifyInstance> {
   if (!apiKey) throw new Error('buildApp needs a non-empty apiKey');
-  const app = Fastify({ logger });
+  const app = Fastify({
+    logger,
+    // `/books/` is the list, as `/books` is (not `/books/:id` with an empty id).
+    routerOptions: { ignoreTrailingSlash: true },
+    // Node's defaults let a client hold a socket forever once its headers are in (a body that
+    // never ends, or one byte a second): bound the whole request, checked every second (Node's
+    // default interval is 30 s), and idle sockets.
+    requestTimeout,
+    connectionTimeout: 60_000,
+    serverFactory: (handler) => createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: 1_000 }, handler),
+  });
   app.decorate('bookshelfApiKey', apiKey);
+  app.setValidatorCompiler(validators());
+  // Every body is JSON: anything else is a 415, not a string that then fails validation as a 400.
+  app.removeContentTypeParser(['text/plain']);
+  app.setErrorHandler(answerError);
 
   // Before the views: @fastify/swagger collects routes as they are added.
   await app.register(swagger, {
@@ -35,7 +67,7 @@ export async function buildApp({ store, apiKey, logger = false }: BookshelfOptio
     },
   });
   // Serves the Swagger UI files from the package itself: works offline.
-  await app.register(swaggerUi, { routePrefix: DOCS });
+  if (docs) await app.register(swaggerUi, { routePrefix: DOCS });
 
   await app.register(fastifyViews);
   app.addView('/', Home.asView('home', DOCS));
@@ -44,4 +76,21 @@ export async function buildApp({ store, apiKey, logger = false }: BookshelfOptio
   app.addView('/books', BookList.asView('books', store));
   app.addView('/books/:id', BookItem.asView('book', store));
   return app;
+}
+
+/**
+ * A 4xx says what was wrong, as Fastify's default does. An unexpected error (a 5xx, e.g. the
+ * database failing) is logged once with its details and answered with a generic message and the
+ * request id to quote: a database message or SQLSTATE never reaches the client.
+ */
+function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const status = error.statusCode ?? 500;
+  if (status < 500) return reply.send(error);
+  request.log.error({ err: error }, 'unexpected error');
+  return reply.code(status).send({
+    statusCode: status,
+    code: 'BOOKSHELF_INTERNAL',
+    error: status === 503 ? 'Service Unavailable' : 'Internal Server Error',
+    message: `unexpected error; quote request id ${request.id} when you report it`,
+  });
 }

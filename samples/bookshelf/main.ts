@@ -30,6 +30,10 @@ async function main(): Promise<void> {
   } catch (error) {
     await app?.close();
     await store.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`Port ${port} on ${host} is already in use: stop what is listening there, or set PORT to another port (PORT=0 picks a free one).`);
+      process.exit(1);
+    }
     throw error;
   }
   const server = app;

@@ -16,6 +16,8 @@ export function pageLinks(request: FastifyRequest, endpoint: string, filter: Url
   const link = (offset: number, rel: string) =>
     links.push(`<${request.server.urlFor(endpoint, { ...filter, limit: page.limit, offset })}>; rel="${rel}"`);
   if (page.offset + page.limit < total) link(page.offset + page.limit, 'next');
-  if (page.offset > 0) link(Math.max(0, page.offset - page.limit), 'prev');
+  // Past the end, `prev` is the last page that has items (or the first), not another empty one.
+  const last = total === 0 ? 0 : Math.floor((total - 1) / page.limit) * page.limit;
+  if (page.offset > 0) link(Math.max(0, Math.min(page.offset - page.limit, last)), 'prev');
   return links.length > 0 ? links.join(', ') : undefined;
 }
