@@ -101,9 +101,8 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   const automatic: Record<string, unknown> = { url: path, exposeHeadRoute: false, config: config(viewOptions), schema: { hide: true } };
   for (const key of AUTOMATIC_ROUTE_OPTIONS) if (viewOptions[key] !== undefined) automatic[key] = viewOptions[key];
   const answered = plan.automaticOptions && claim(['OPTIONS'], 'answers it automatically', false).length > 0;
-  // 405 for every other method Fastify knows, except those another route serves for this URL:
-  // one registered earlier that a 405 route here would hide (the router then decides, as
-  // Werkzeug keeps searching past a route that matches the path but not the method).
+  // Every other method Fastify knows is claimed now (a later route on exactly this path and
+  // method is refused, naming the view); which of them get the 405 route is decided below.
   const unserved = claim(app.supportedMethods.filter((m) => !plan.handlers.has(m as HttpMethod) && !(m === 'OPTIONS' && plan.automaticOptions)), 'answers it 405', true);
   const refused = new Set<string>();
   const allowAt = registry.allowFor(url, plan.allow, refused, constraints);
