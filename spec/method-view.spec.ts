@@ -309,7 +309,8 @@ describe('methodNotAllowed', () => {
     const app = await appWithViews();
     app.route({ method: ['GET', 'DELETE'], url: '/polite', handler: Polite.asView('polite') });
     const response = await app.inject({ method: 'DELETE', url: '/polite' });
-    expect([response.statusCode, response.headers.allow, response.json()]).toEqual([405, 'GET, HEAD, OPTIONS, POST', { sorry: 'DELETE' }]);
+    // No automatic OPTIONS route serves this URL: Allow lists the handlers.
+    expect([response.statusCode, response.headers.allow, response.json()]).toEqual([405, 'GET, HEAD, POST', { sorry: 'DELETE' }]);
   });
 
   it('sends its thrown error to the error handler, Allow kept', async () => {
@@ -321,5 +322,29 @@ describe('methodNotAllowed', () => {
     const app = await serve('/strict', Strict.asView('strict'));
     const response = await app.inject({ method: 'PUT', url: '/strict' });
     expect([response.statusCode, response.headers.allow, response.json().code]).toEqual([405, 'GET, HEAD, OPTIONS, POST', 'MY_405']);
+  });
+});
+
+describe('HEAD with an overridden dispatchRequest', () => {
+  it('serves HEAD on its own route, with the head verb options, when the class defines head()', async () => {
+    class Traced extends MethodView {
+      static override verbOptions = {
+        get: { onSend: async (_q: FastifyRequest, reply: FastifyReply) => void reply.header('x-options', 'get') },
+        head: { onSend: async (_q: FastifyRequest, reply: FastifyReply) => void reply.header('x-options', 'head') },
+      };
+      override dispatchRequest(request: FastifyRequest, reply: FastifyReply) {
+        reply.header('x-around', 'yes');
+        return super.dispatchRequest(request, reply);
+      }
+      get() {
+        return 'body';
+      }
+      head(_request: FastifyRequest, reply: FastifyReply) {
+        return reply.send();
+      }
+    }
+    const app = await serve('/traced', Traced.asView('traced'));
+    const head = await app.inject({ method: 'HEAD', url: '/traced' });
+    expect([head.statusCode, head.headers['x-options'], head.headers['x-around']]).toEqual([200, 'head', 'yes']);
   });
 });

@@ -122,4 +122,68 @@ describe('a URL that several routes match', () => {
     expect([response.statusCode, response.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS']);
     await app.close();
   });
+
+  it('lists in Allow a method a more specific route serves, though the view refuses it', async () => {
+    // GET-only view on /:name, POST served by a static route: POST /bar reaches that route.
+    for (const order of ['route first', 'view first']) {
+      const app = await appWithViews();
+      const route = () => void app.post('/bar', async () => 'bar');
+      if (order === 'route first') route();
+      app.addView('/:name', ByName.asView('by-name'));
+      if (order === 'view first') route();
+      expect((await app.inject({ method: 'POST', url: '/bar' })).body).toBe('bar');
+      const put = await app.inject({ method: 'PUT', url: '/bar' });
+      expect([put.statusCode, put.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS, POST']);
+      expect((await app.inject({ method: 'OPTIONS', url: '/bar' })).headers.allow).toBe('GET, HEAD, OPTIONS, POST');
+      await app.close();
+    }
+  });
+
+  it.each([
+    ['a regex parameter', '/foo/:id(^\\d+)', '/foo/12', '/foo/ab'],
+    ['a parameter with a suffix', '/files/:name.json', '/files/a.json', '/files/a'],
+  ])('keeps a plain parameter view’s 405 where %s route does not match', async (_kind, other, served, refusedUrl) => {
+    const view = other.startsWith('/foo') ? '/foo/:id' : '/files/:name';
+    const app = await appWithViews();
+    app.addView(view, PostOnly.asView('post-only'));
+    app.get(other, async () => 'other');
+    expect((await app.inject(served)).body).toBe('other');
+    const response = await app.inject(refusedUrl);
+    expect([response.statusCode, response.headers.allow]).toEqual([405, 'OPTIONS, POST']);
+    await app.close();
+  });
+
+  it('leaves a method to an unconstrained route when the view is constrained by host', async () => {
+    const app = await appWithViews();
+    app.get('/:name', async () => 'plain');
+    app.addView('/foo', PostOnly.asView('post-only'), { constraints: { host: 'a.example' } });
+    const response = await app.inject({ url: '/foo', headers: { host: 'a.example' } });
+    expect([response.statusCode, response.body]).toEqual([200, 'plain']);
+    const put = await app.inject({ method: 'PUT', url: '/foo', headers: { host: 'a.example' } });
+    expect([put.statusCode, put.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS, POST']);
+    await app.close();
+  });
+
+  it('keeps its 405 against a versioned route, which never answers an unversioned request', async () => {
+    const app = await appWithViews();
+    app.route({ method: 'GET', url: '/:name', constraints: { version: '1.0.0' }, handler: async () => 'v1' });
+    app.addView('/foo', PostOnly.asView('post-only'));
+    expect((await app.inject('/foo')).statusCode).toBe(405);
+    expect((await app.inject({ url: '/foo', headers: { 'accept-version': '1.x' } })).body).toBe('v1');
+    await app.close();
+  });
+
+  it('refuses a later route on the same path written with other parameter names, naming the view', async () => {
+    class GetOnly extends MethodView {
+      get() {
+        return 'get';
+      }
+    }
+    const app = await appWithViews();
+    app.addView('/items/:id', GetOnly.asView('item'));
+    for (const method of ['get', 'put'] as const) {
+      expect(() => app[method]('/items/:itemId', async () => 'x')).toThrow(expect.objectContaining({ code: 'FCV_ERR_ROUTE_OWNED_BY_VIEW' }));
+    }
+    await app.close();
+  });
 });

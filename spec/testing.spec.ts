@@ -128,3 +128,15 @@ describe('runView and viewClass', () => {
     expect((await runView(view)).body).toBe('got');
   });
 });
+
+describe('runView with values urlFor would refuse', () => {
+  it('sends an empty path parameter as is, so a test can check how the view answers it', async () => {
+    class Named extends View {
+      dispatchRequest(request: FastifyRequest<{ Params: { name: string } }>) {
+        return `name: [${request.params.name}]`;
+      }
+    }
+    const res = await runView(Named, { path: '/files/:name', params: { name: '' } });
+    expect([res.status, res.text]).toEqual([200, 'name: []']);
+  });
+});

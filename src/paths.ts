@@ -81,9 +81,10 @@ export interface FilledPath {
 /**
  * Fills a template with `params`; the parameters it does not use become the query string. A
  * missing parameter throws `FCV_ERR_MISSING_URL_PARAM`; a value that would change what the URL
- * points to (empty, a `.`/`..` segment, `//`, a lone surrogate) throws `FCV_ERR_INVALID_URL_PARAM`.
+ * points to (empty, a `.`/`..` segment, `//`, a lone surrogate) throws `FCV_ERR_INVALID_URL_PARAM`,
+ * unless `refuse` is false (a test that sends such a URL on purpose).
  */
-export function fillPath(name: string, template: string, params: UrlParams): FilledPath {
+export function fillPath(name: string, template: string, params: UrlParams, refuse = true): FilledPath {
   const used = new Set<string>();
   let path = '';
   for (const part of parse(template)) {
@@ -102,13 +103,14 @@ export function fillPath(name: string, template: string, params: UrlParams): Fil
     }
     const value = wellFormed(name, key, String(given));
     if (part.kind === 'param') {
-      if (value === '') throw new errors.FCV_ERR_INVALID_URL_PARAM(name, key, 'is empty, which would build the URL of another route');
-      if (value === '.' || value === '..') throw new errors.FCV_ERR_INVALID_URL_PARAM(name, key, `is '${value}', a dot segment that clients resolve away (RFC 3986 §5.2.4)`);
-      path += encodeURIComponent(value);
+      if (!refuse) path += encodeURIComponent(value);
+      else if (value === '') throw new errors.FCV_ERR_INVALID_URL_PARAM(name, key, 'is empty, which would build the URL of another route');
+      else if (value === '.' || value === '..') throw new errors.FCV_ERR_INVALID_URL_PARAM(name, key, `is '${value}', a dot segment that clients resolve away (RFC 3986 §5.2.4)`);
+      else path += encodeURIComponent(value);
     } else {
       // The wildcard keeps its slashes, so each segment must stay a segment of this path.
       const segments = value.split('/');
-      segments.forEach((segment, i) => {
+      if (refuse) segments.forEach((segment, i) => {
         if (segment === '.' || segment === '..') throw new errors.FCV_ERR_INVALID_URL_PARAM(name, key, `has the dot segment '${segment}', which clients resolve away (RFC 3986 §5.2.4)`);
         if (segment === '' && i < segments.length - 1 && !(i === 0 && segments.length === 1)) {
           throw new errors.FCV_ERR_INVALID_URL_PARAM(name, key, "has an empty segment ('//' or a leading '/'), which could make the URL point to another host");
@@ -118,7 +120,7 @@ export function fillPath(name: string, template: string, params: UrlParams): Fil
     }
   }
   // A path starting with `//` is scheme-relative: sent as `Location`, it names another host.
-  if (path.startsWith('//')) throw new errors.FCV_ERR_INVALID_URL_PARAM(name, '*', `would build '${path}', which names another host`);
+  if (refuse && path.startsWith('//')) throw new errors.FCV_ERR_INVALID_URL_PARAM(name, '*', `would build '${path}', which names another host`);
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (!used.has(key) && value !== undefined && value !== null) query.append(wellFormed(name, key, key), wellFormed(name, key, String(value)));
@@ -137,10 +139,32 @@ function wellFormed(name: string, key: string, value: string): string {
 
 // --- matching, for routes that share URLs ---
 
-/** A template compiled to test concrete request paths against it. */
-export function pathMatcher(template: string, rules: PathRules): RegExp {
+/**
+ * A dynamic segment is `plain` when it is one parameter and nothing else: find-my-way tries a
+ * parameter with a regex, or with text around it (`:name.json`), before a plain one.
+ */
+type Segment = { kind: 'static'; text: string } | { kind: 'dynamic'; test: RegExp; plain: boolean } | { kind: 'wildcard' };
+
+/** A template compiled once, to compare it with other routes' and to match request paths. */
+export interface PathShape {
+  readonly matcher: RegExp;
+  /** The segments; an optional last parameter gives two variants. */
+  readonly variants: readonly Segment[][];
+  /** The first segment when it is static in every variant: only routes that start alike can share a path. */
+  readonly first: string | undefined;
+}
+
+/** Compiles `template` under the router's rules. */
+export function pathShape(template: string, rules: PathRules): PathShape {
+  const variants = segmentsOf(template, rules);
+  const heads = variants.map((segments) => segments[0]);
+  const first = heads.every((head) => head?.kind === 'static' && head.text === (heads[0] as { text: string }).text) ? (heads[0] as { text: string }).text : undefined;
+  return { matcher: compileMatcher(normalize(template, rules), rules), variants, first };
+}
+
+function compileMatcher(template: string, rules: PathRules): RegExp {
   let source = '';
-  for (const part of parse(normalize(template, rules))) {
+  for (const part of parse(template)) {
     if (part.kind === 'text') source += part.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     else if (part.kind === 'wildcard') source += '.*';
     else {
@@ -151,23 +175,40 @@ export function pathMatcher(template: string, rules: PathRules): RegExp {
   return new RegExp(`^${source}${rules.ignoreTrailingSlash ? '/?' : ''}$`, rules.caseInsensitive ? 'i' : '');
 }
 
-type Segment = { kind: 'static'; text: string } | { kind: 'dynamic'; test: RegExp } | { kind: 'wildcard' };
+function segmentsOf(template: string, rules: PathRules): Segment[][] {
+  const withParts: Segment[] = [];
+  let without: Segment[] | undefined;
+  for (const raw of normalize(template, rules).split('/').slice(1)) {
+    const parts = parse(raw);
+    if (parts.every((part) => part.kind === 'text')) withParts.push({ kind: 'static', text: rules.caseInsensitive ? raw.toLowerCase() : raw });
+    else if (parts.some((part) => part.kind === 'wildcard')) withParts.push({ kind: 'wildcard' });
+    else {
+      if (parts.some((part) => part.kind === 'param' && part.optional)) without = [...withParts];
+      const plain = parts.length === 1 && parts[0].kind === 'param' && parts[0].regex === undefined;
+      withParts.push({ kind: 'dynamic', test: compileMatcher(raw, { ignoreTrailingSlash: false, caseInsensitive: rules.caseInsensitive }), plain });
+    }
+  }
+  return without ? [withParts, without] : [withParts];
+}
 
 /**
  * Whether the router would choose `template` over `other` for some request path that both
  * match: find-my-way prefers, at the first place they differ, a static segment to a parametric
- * one and either to the wildcard. Conservative where it cannot know (two parametric segments).
+ * one, a parameter with a regex or surrounding text to a plain one, and any of them to the
+ * wildcard. Where two parametric segments of the same kind meet, it counts as a win (a tie).
  */
-export function shadows(template: string, other: string, rules: PathRules): boolean {
-  return variants(template, rules).some((a) => variants(other, rules).some((b) => wins(a, b, 0)));
+export function shadows(shape: PathShape, other: PathShape): boolean {
+  if (shape.first !== undefined && other.first !== undefined && shape.first !== other.first) return false;
+  return shape.variants.some((a) => other.variants.some((b) => wins(a, b, 0)));
 }
 
-/** Whether some request path matches both templates. */
-export function sharePaths(template: string, other: string, rules: PathRules): boolean {
-  return variants(template, rules).some((a) => variants(other, rules).some((b) => overlaps(a, b, 0)));
+/** Whether some request path matches both. */
+export function sharePaths(shape: PathShape, other: PathShape): boolean {
+  if (shape.first !== undefined && other.first !== undefined && shape.first !== other.first) return false;
+  return shape.variants.some((a) => other.variants.some((b) => overlaps(a, b, 0)));
 }
 
-function wins(a: Segment[], b: Segment[], i: number): boolean {
+function wins(a: readonly Segment[], b: readonly Segment[], i: number): boolean {
   if (i === a.length || i === b.length) return a.length === b.length;
   const x = a[i];
   const y = b[i];
@@ -176,11 +217,14 @@ function wins(a: Segment[], b: Segment[], i: number): boolean {
   if (x.kind === 'static' && y.kind === 'static') return x.text === y.text && wins(a, b, i + 1);
   if (x.kind === 'static' && y.kind === 'dynamic') return y.test.test(x.text) && overlaps(a, b, i + 1);
   if (x.kind === 'dynamic' && y.kind === 'static') return false;
+  const [xPlain, yPlain] = [(x as { plain: boolean }).plain, (y as { plain: boolean }).plain];
+  if (xPlain && !yPlain) return false; // theirs is tried first: they get the paths they match
+  if (!xPlain && yPlain) return overlaps(a, b, i + 1);
   return wins(a, b, i + 1);
 }
 
 /** Whether some path matches both from segment `i` on. */
-function overlaps(a: Segment[], b: Segment[], i: number): boolean {
+function overlaps(a: readonly Segment[], b: readonly Segment[], i: number): boolean {
   if (i === a.length || i === b.length) return a.length === b.length;
   const x = a[i];
   const y = b[i];
@@ -191,22 +235,11 @@ function overlaps(a: Segment[], b: Segment[], i: number): boolean {
   return overlaps(a, b, i + 1);
 }
 
-/** The template's segments; an optional last parameter gives two variants. */
-function variants(template: string, rules: PathRules): Segment[][] {
-  const withParts: Segment[] = [];
-  let without: Segment[] | undefined;
-  for (const raw of normalize(template, rules).split('/').slice(1)) {
-    const parts = parse(raw);
-    if (parts.every((part) => part.kind === 'text')) withParts.push({ kind: 'static', text: rules.caseInsensitive ? raw.toLowerCase() : raw });
-    else if (parts.some((part) => part.kind === 'wildcard')) withParts.push({ kind: 'wildcard' });
-    else {
-      if (parts.some((part) => part.kind === 'param' && part.optional)) without = [...withParts];
-      withParts.push({ kind: 'dynamic', test: pathMatcher(raw, { ignoreTrailingSlash: false, caseInsensitive: rules.caseInsensitive }) });
-    }
-  }
-  return without ? [withParts, without] : [withParts];
-}
-
 function normalize(template: string, rules: PathRules): string {
   return rules.ignoreTrailingSlash && template.length > 1 && template.endsWith('/') ? template.slice(0, -1) : template;
+}
+
+/** The template with its parameter names left out: the router's own idea of "the same path". */
+export function routeShape(template: string): string {
+  return parse(template).map((part) => (part.kind === 'text' ? part.text.replace(/:/g, '::') : part.kind === 'wildcard' ? '*' : `:${part.regex ? `(${part.regex})` : ''}${part.optional ? '?' : ''}`)).join('');
 }

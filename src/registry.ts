@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { errors } from './errors';
 import { allowHeader } from './http';
-import { PathRules, UrlParams, fillPath, pathMatcher, shadows, sharePaths } from './paths';
+import { PathRules, PathShape, UrlParams, fillPath, pathShape, routeShape, shadows, sharePaths } from './paths';
 import type { ViewFunction } from './view';
 
 /** Who owns a method on a path: the view's name and how (serves it, answers it 405…). */
@@ -20,13 +20,30 @@ interface Endpoint {
 /** A route the registry has seen: a view's, or any other registered after the plugin. */
 interface RouteRecord {
   readonly url: string;
+  readonly shape: PathShape;
   readonly methods: readonly string[];
-  readonly constraints: string;
+  readonly constraints: Readonly<Record<string, unknown>>;
   /** The view's name, for the routes of a view. */
   readonly view?: string;
   /** The methods a view answers 405 for here: for a warning when a later route would need them. */
   readonly refused?: ReadonlySet<string>;
-  matcher?: RegExp;
+}
+
+/**
+ * Whether one request can match both routes' constraints. A value both constrain must be the
+ * same; `version` must be on both or neither (find-my-way never lets an unversioned route answer
+ * a versioned request, nor the reverse); a `host` (or custom) constraint on one side only still
+ * competes with the unconstrained route, which serves the requests it does not match.
+ */
+function compete(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (key in a && key in b) {
+      if (String(a[key]) !== String(b[key])) return false;
+    } else if (key === 'version') {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -42,6 +59,11 @@ export class ViewRegistry {
   private readonly byName = new Map<string, Endpoint[]>();
   private readonly owned = new Map<string, Owner>();
   private readonly routes: RouteRecord[] = [];
+  /**
+   * The same records by method and first segment (`''` for one that is not static): a view
+   * only ever competes with routes that start as it does, or with a parameter or wildcard.
+   */
+  private readonly index = new Map<string, RouteRecord[]>();
   private readonly operationIds = new Set<string>();
 
   constructor(app: FastifyInstance) {
@@ -112,7 +134,30 @@ export class ViewRegistry {
 
   /** Remembers a route (a view's, or one registered after the plugin) for the checks below. */
   record(url: string, methods: readonly string[], constraints: unknown, view?: string, refused?: ReadonlySet<string>): void {
-    this.routes.push({ url, methods: methods.map((m) => m.toUpperCase()), constraints: JSON.stringify(constraints ?? {}), view, refused });
+    const route: RouteRecord = { url, shape: this.shapeOf(url), methods: methods.map((m) => m.toUpperCase()), constraints: (constraints ?? {}) as Record<string, unknown>, view, refused };
+    this.routes.push(route);
+    for (const method of route.methods) {
+      const key = `${method} ${route.shape.first ?? ''}`;
+      let list = this.index.get(key);
+      if (list === undefined) this.index.set(key, (list = []));
+      list.push(route);
+    }
+  }
+
+  private readonly shapes = new Map<string, PathShape>();
+
+  /** Each path compiled once (registration compares every view with the routes near it). */
+  private shapeOf(url: string): PathShape {
+    let shape = this.shapes.get(url);
+    if (shape === undefined) this.shapes.set(url, (shape = pathShape(url, this.rules)));
+    return shape;
+  }
+
+  /** The recorded routes with `method` that may share a path with `shape`. */
+  private near(method: string, shape: PathShape): RouteRecord[] {
+    const open = this.index.get(`${method} `) ?? [];
+    if (shape.first === undefined) return open; // a leading parameter never wins over a static segment
+    return [...(this.index.get(`${method} ${shape.first}`) ?? []), ...open];
   }
 
   /**
@@ -120,25 +165,32 @@ export class ViewRegistry {
    * pick `url`: a 405 route there would hide it, so the view leaves that method to the router.
    */
   servedElsewhere(method: string, url: string, constraints: unknown): boolean {
-    const key = JSON.stringify(constraints ?? {});
-    return this.routes.some((route) => route.constraints === key && route.url !== url && route.methods.includes(method) && shadows(url, route.url, this.rules));
+    const mine = (constraints ?? {}) as Record<string, unknown>;
+    const shape = this.shapeOf(url);
+    return this.near(method, shape).some((route) => route.url !== url && compete(mine, route.constraints) && shadows(shape, route.shape));
   }
 
   /**
    * The `Allow` for a request to `path` on a view's route at `url`: the view's own `allow`, plus
-   * what the other routes matching that path serve (Werkzeug's union), minus what the view
-   * answers 405 for here (those routes are not reached through this URL).
+   * what the other routes matching that path serve (Werkzeug's union) — except the methods the
+   * view answers 405 for here where its route wins over theirs (those do not reach them).
    */
   allowFor(url: string, allow: string, refused: ReadonlySet<string>, constraints: unknown): (path: string) => string {
-    let related: RouteRecord[] | undefined;
+    let related: Array<{ route: RouteRecord; hidden: boolean }> | undefined;
     return (path) => {
       // Built at the first request, once every route is known (none can be added after start).
-      related ??= this.routes.filter((route) => route.url !== url && route.constraints === JSON.stringify(constraints ?? {}) && sharePaths(url, route.url, this.rules));
+      if (related === undefined) {
+        const mine = (constraints ?? {}) as Record<string, unknown>;
+        const shape = this.shapeOf(url);
+        related = this.routes
+          .filter((route) => route.url !== url && compete(mine, route.constraints) && sharePaths(shape, route.shape))
+          .map((route) => ({ route, hidden: shadows(shape, route.shape) }));
+      }
       if (related.length === 0) return allow;
       const methods = allow ? allow.split(', ') : [];
-      for (const route of related) {
-        route.matcher ??= pathMatcher(route.url, this.rules);
-        if (route.matcher.test(path)) for (const m of route.methods) if (!refused.has(m)) methods.push(m);
+      for (const { route, hidden } of related) {
+        if (!route.shape.matcher.test(path)) continue;
+        for (const m of route.methods) if (!(hidden && refused.has(m))) methods.push(m);
       }
       return allowHeader(methods);
     };
@@ -146,11 +198,12 @@ export class ViewRegistry {
 
   /** Warns when `methods` at `url`, registered after a view, are hidden by that view's 405 for some URLs. */
   warnIfHidden(log: FastifyBaseLogger, url: string, methods: readonly string[], constraints: unknown): void {
-    const key = JSON.stringify(constraints ?? {});
+    const theirs = (constraints ?? {}) as Record<string, unknown>;
+    const shape = this.shapeOf(url);
     for (const route of this.routes) {
-      if (route.refused === undefined || route.constraints !== key || route.url === url || !shadows(route.url, url, this.rules)) continue;
+      if (route.refused === undefined || route.refused.size === 0 || route.url === url || !compete(route.constraints, theirs)) continue;
       const hidden = methods.filter((m) => route.refused!.has(m.toUpperCase()));
-      if (hidden.length > 0) {
+      if (hidden.length > 0 && shadows(route.shape, shape)) {
         log.warn(`view '${route.view}' answers ${hidden.join(', ')} on '${route.url}' with 405, so the route ${hidden.join(', ')} '${url}', registered after it, is not reached for the URLs both match: register that route before the view`);
       }
     }
@@ -167,7 +220,7 @@ export class ViewRegistry {
   }
 
   private key(method: string, url: string, constraints: unknown): string {
-    let path = url;
+    let path = routeShape(url);
     if (this.rules.ignoreTrailingSlash && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
     if (this.rules.caseInsensitive) path = path.toLowerCase();
     return `${method.toUpperCase()} ${path} ${JSON.stringify(constraints ?? {})}`;

@@ -82,7 +82,7 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   };
 
   // HEAD by get() follows GET's route; a View that lists HEAD serves it in its one route.
-  const headFollowsGet = viewClass.prototype instanceof MethodView ? plan.handlers.get('HEAD') === plan.handlers.get('GET') : !declared.includes('HEAD');
+  const headFollowsGet = viewClass.prototype instanceof MethodView ? verbFor(viewClass.prototype, 'HEAD') === verbFor(viewClass.prototype, 'GET') : !declared.includes('HEAD');
   const served = [...plan.handlers.keys()].filter((m) => !(m === 'HEAD' && headFollowsGet) && !(m === 'OPTIONS' && plan.automaticOptions));
   let getRoute: RouteOptions | undefined;
   for (const route of viewRoutes(app, registry, viewClass, name, plan, served, viewOptions)) {

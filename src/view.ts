@@ -308,8 +308,12 @@ export function isViewFunction(value: unknown): value is ViewFunction {
   return typeof value === 'function' && states.has(value);
 }
 
-/** The 405 for `viewClass` outside a route of its own (the stand-alone function): `Allow` from the class. */
+/**
+ * The 405 outside a 405 route of its own (the stand-alone function, or `dispatchRequest` called
+ * for a method without a handler): `Allow` lists the handlers (no automatic `OPTIONS` route
+ * answers there), and `methodNotAllowed` runs through the dispatcher like any handler.
+ */
 export function refuseMethod(view: View, request: FastifyRequest, reply: FastifyReply): unknown {
-  reply.code(405).header('allow', planView(view.constructor as ViewClass).allow);
-  return view.methodNotAllowed(request, reply);
+  reply.code(405).header('allow', allowHeader(planView(view.constructor as ViewClass).handlers.keys()));
+  return dispatch(dispatcherOf(request.server), view.methodNotAllowed, view, request, reply);
 }
