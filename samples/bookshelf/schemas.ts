@@ -17,9 +17,14 @@ export const IdParams = {
 
 /**
  * Text a person typed: Postgres `text` cannot hold a NUL character, so it is refused here with a
- * 400 naming the field, not met in the database as a 500.
+ * 400 naming the field, not met in the database as a 500. Nor can it hold a lone UTF-16 surrogate
+ * (JSON allows `"\ud800"`; UTF-8 has no encoding for it, and the driver would silently store
+ * U+FFFD instead), so one is refused too; a surrogate pair (an emoji, say) is one character and
+ * is fine. The pattern reads the same with or without the regex `u` flag (Ajv uses it; other
+ * readers of the OpenAPI document may not).
  */
-const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '^[^\\u0000]*$' }) as const;
+const text = (maxLength: number) =>
+  ({ type: 'string', minLength: 1, maxLength, pattern: '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$' }) as const;
 
 export const AuthorInput = {
   type: 'object',
