@@ -145,21 +145,36 @@ function wellFormed(name: string, key: string, value: string): string {
  */
 type Segment = { kind: 'static'; text: string } | { kind: 'dynamic'; test: RegExp; plain: boolean } | { kind: 'wildcard' };
 
-/** A template compiled once, to compare it with other routes' and to match request paths. */
-export interface PathShape {
-  readonly matcher: RegExp;
-  /** The segments; an optional last parameter gives two variants. */
-  readonly variants: readonly Segment[][];
-  /** The first segment when it is static in every variant: only routes that start alike can share a path. */
+/**
+ * A template as the router sees it, to compare it with other routes' and to match request
+ * paths. Compiled on first use: most routes are never compared with another in detail.
+ */
+export class PathShape {
+  /** The first segment when it is plain text: only routes that start alike can share a path. */
   readonly first: string | undefined;
+  private compiledMatcher?: RegExp;
+  private compiledVariants?: readonly Segment[][];
+
+  constructor(private readonly template: string, private readonly rules: PathRules) {
+    const head = normalize(template, rules).split('/')[1];
+    // A leading optional parameter, a parameter or a wildcard: no static first segment.
+    this.first = head === undefined || /[:*]/.test(head) ? undefined : rules.caseInsensitive ? head.toLowerCase() : head;
+  }
+
+  /** Tests a request path (without its query string). */
+  get matcher(): RegExp {
+    return (this.compiledMatcher ??= compileMatcher(normalize(this.template, this.rules), this.rules));
+  }
+
+  /** The segments; an optional last parameter gives two variants. */
+  get variants(): readonly Segment[][] {
+    return (this.compiledVariants ??= segmentsOf(this.template, this.rules));
+  }
 }
 
 /** Compiles `template` under the router's rules. */
 export function pathShape(template: string, rules: PathRules): PathShape {
-  const variants = segmentsOf(template, rules);
-  const heads = variants.map((segments) => segments[0]);
-  const first = heads.every((head) => head?.kind === 'static' && head.text === (heads[0] as { text: string }).text) ? (heads[0] as { text: string }).text : undefined;
-  return { matcher: compileMatcher(normalize(template, rules), rules), variants, first };
+  return new PathShape(template, rules);
 }
 
 function compileMatcher(template: string, rules: PathRules): RegExp {

@@ -26,8 +26,10 @@ interface RouteRecord {
   /** The view's name, for the routes of a view. */
   readonly view?: string;
   /** The methods a view answers 405 for here: for a warning when a later route would need them. */
-  readonly refused?: ReadonlySet<string>;
+  readonly refused?: readonly string[];
 }
+
+const NONE: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * Whether one request can match both routes' constraints. A value both constrain must be the
@@ -60,8 +62,8 @@ export class ViewRegistry {
   private readonly owned = new Map<string, Owner>();
   private readonly routes: RouteRecord[] = [];
   /**
-   * The same records by method and first segment (`''` for one that is not static): a view
-   * only ever competes with routes that start as it does, or with a parameter or wildcard.
+   * The same records by first segment (`''` for one that is not plain text): a view only ever
+   * competes with routes that start as it does, or with a parameter or wildcard.
    */
   private readonly index = new Map<string, RouteRecord[]>();
   private readonly operationIds = new Set<string>();
@@ -133,15 +135,14 @@ export class ViewRegistry {
   }
 
   /** Remembers a route (a view's, or one registered after the plugin) for the checks below. */
-  record(url: string, methods: readonly string[], constraints: unknown, view?: string, refused?: ReadonlySet<string>): void {
-    const route: RouteRecord = { url, shape: this.shapeOf(url), methods: methods.map((m) => m.toUpperCase()), constraints: (constraints ?? {}) as Record<string, unknown>, view, refused };
+  record(url: string, methods: readonly string[], constraints: unknown, view?: string, refused?: readonly string[]): void {
+    const upper = methods.every((m) => m === m.toUpperCase()) ? methods : methods.map((m) => m.toUpperCase());
+    const route: RouteRecord = { url, shape: this.shapeOf(url), methods: upper, constraints: (constraints ?? NONE) as Record<string, unknown>, view, refused };
     this.routes.push(route);
-    for (const method of route.methods) {
-      const key = `${method} ${route.shape.first ?? ''}`;
-      let list = this.index.get(key);
-      if (list === undefined) this.index.set(key, (list = []));
-      list.push(route);
-    }
+    const key = route.shape.first ?? '';
+    const list = this.index.get(key);
+    if (list === undefined) this.index.set(key, [route]);
+    else list.push(route);
   }
 
   private readonly shapes = new Map<string, PathShape>();
@@ -155,9 +156,10 @@ export class ViewRegistry {
 
   /** The recorded routes with `method` that may share a path with `shape`. */
   private near(method: string, shape: PathShape): RouteRecord[] {
-    const open = this.index.get(`${method} `) ?? [];
-    if (shape.first === undefined) return open; // a leading parameter never wins over a static segment
-    return [...(this.index.get(`${method} ${shape.first}`) ?? []), ...open];
+    const open = this.index.get('') ?? [];
+    // A leading parameter never wins over a static segment: only the open routes can lose to it.
+    const candidates = shape.first === undefined ? open : [...(this.index.get(shape.first) ?? []), ...open];
+    return candidates.filter((route) => route.methods.includes(method));
   }
 
   /**
@@ -175,7 +177,7 @@ export class ViewRegistry {
    * what the other routes matching that path serve (Werkzeug's union) — except the methods the
    * view answers 405 for here where its route wins over theirs (those do not reach them).
    */
-  allowFor(url: string, allow: string, refused: ReadonlySet<string>, constraints: unknown): (path: string) => string {
+  allowFor(url: string, allow: string, refused: readonly string[], constraints: unknown): (path: string) => string {
     let related: Array<{ route: RouteRecord; hidden: boolean }> | undefined;
     return (path) => {
       // Built at the first request, once every route is known (none can be added after start).
@@ -190,7 +192,7 @@ export class ViewRegistry {
       const methods = allow ? allow.split(', ') : [];
       for (const { route, hidden } of related) {
         if (!route.shape.matcher.test(path)) continue;
-        for (const m of route.methods) if (!(hidden && refused.has(m))) methods.push(m);
+        for (const m of route.methods) if (!(hidden && refused.includes(m))) methods.push(m);
       }
       return allowHeader(methods);
     };
@@ -201,12 +203,30 @@ export class ViewRegistry {
     const theirs = (constraints ?? {}) as Record<string, unknown>;
     const shape = this.shapeOf(url);
     for (const route of this.routes) {
-      if (route.refused === undefined || route.refused.size === 0 || route.url === url || !compete(route.constraints, theirs)) continue;
-      const hidden = methods.filter((m) => route.refused!.has(m.toUpperCase()));
+      if (route.refused === undefined || route.refused.length === 0 || route.url === url || !compete(route.constraints, theirs)) continue;
+      const hidden = methods.filter((m) => route.refused!.includes(m.toUpperCase()));
       if (hidden.length > 0 && shadows(route.shape, shape)) {
         log.warn(`view '${route.view}' answers ${hidden.join(', ')} on '${route.url}' with 405, so the route ${hidden.join(', ')} '${url}', registered after it, is not reached for the URLs both match: register that route before the view`);
       }
     }
+  }
+
+  private readonly pending = new Map<FastifyInstance, Array<() => void>>();
+
+  /**
+   * Runs `step` in Fastify's `after` of `context`: once the code registering views there has
+   * run. One `after` per context and batch, however many views it adds.
+   */
+  later(context: FastifyInstance, step: () => void): void {
+    const steps = this.pending.get(context);
+    if (steps !== undefined) return void steps.push(step);
+    this.pending.set(context, [step]);
+    // No parameter: an earlier error keeps propagating, and one thrown here fails `ready()`.
+    context.after(async () => {
+      const batch = this.pending.get(context) ?? [];
+      this.pending.delete(context);
+      for (const run of batch) run();
+    });
   }
 
   /** `wanted` if no operation has it yet, else a variant that is unique in the app. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { routeMetadata, verbMetadata } from './decorators';
-import { VIEW_NAME, dispatcherOf } from './ensure-sync';
+import { EnsureSync, VIEW_NAME, dispatcherOf } from './ensure-sync';
 import { errors } from './errors';
 import { HttpMethod, answerOptions, dropBody, isHttpMethod, pathOf, refuseInHook } from './http';
 import { MethodView, Verb, verbFor } from './method-view';
@@ -72,12 +72,12 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
 
   const dispatcher = dispatcherOf(app);
   // Decorators wrap the whole view once (as Flask's as_view does): every route shares that handler.
-  const decorated = (viewClass.decorators ?? []).length > 0 ? serveView(view, dispatcher) : undefined;
+  const decorated = (viewClass.decorators ?? []).length > 0 ? serveView(view, dispatcher, undefined, viewClass) : undefined;
   const handlers = new Map<Function, ViewHandler>();
   const handlerFor = (handler: Function): ViewHandler => {
     if (decorated) return decorated;
     let served = handlers.get(handler);
-    if (served === undefined) handlers.set(handler, (served = serveView(view, dispatcher, handler)));
+    if (served === undefined) handlers.set(handler, (served = serveView(view, dispatcher, handler, viewClass)));
     return served;
   };
 
@@ -104,11 +104,11 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   // Every other method Fastify knows is claimed now (a later route on exactly this path and
   // method is refused, naming the view); which of them get the 405 route is decided below.
   const unserved = claim(app.supportedMethods.filter((m) => !plan.handlers.has(m as HttpMethod) && !(m === 'OPTIONS' && plan.automaticOptions)), 'answers it 405', true);
-  const refused = new Set<string>();
+  const refused: string[] = []; // filled below, once the neighbouring routes are known
   const allowAt = registry.allowFor(url, plan.allow, refused, constraints);
   if (answered) {
     // Answered in onRequest, before body parsing: whatever the request carries, OPTIONS gets Allow.
-    const automaticOptions = (request: FastifyRequest, reply: FastifyReply) => answerOptions(reply, allowAt(pathOf(request.url)));
+    const automaticOptions = optionsInHook(allowAt);
     routes.push({ ...automatic, method: 'OPTIONS', onRequest: automaticOptions, handler: automaticOptions } as unknown as RouteOptions);
   }
 
@@ -126,14 +126,24 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   // that the routes registered next to it, before or after, are known. It leaves out the methods
   // another route serves for some URL of this path where a 405 route here would win: the router
   // then decides, as Werkzeug keeps searching past a route that matches the path but not the method.
-  // (No parameter: an earlier error keeps propagating; one thrown here fails `ready()`.)
-  app.after(async () => {
-    for (const m of unserved) if (!registry.servedElsewhere(m, url, constraints)) refused.add(m);
-    if (refused.size === 0) return;
-    const refuse = refuseInHook(serveView(view, dispatcher, viewClass.prototype.methodNotAllowed), allowAt);
-    const handler = (request: FastifyRequest, reply: FastifyReply) => refuse(request, reply, (err) => reply.send(err));
-    app.route({ ...automatic, method: [...refused], onRequest: refuse, handler } as unknown as RouteOptions);
+  registry.later(app, () => {
+    for (const m of unserved) if (!registry.servedElsewhere(m, url, constraints)) refused.push(m);
+    if (refused.length > 0) app.route({ ...automatic, method: refused, ...refusal(view, viewClass, dispatcher, allowAt) } as unknown as RouteOptions);
   });
+}
+
+// The functions a view's automatic routes keep are made apart from `addViewRoutes`: a closure
+// keeps its whole scope alive, and with thousands of views that scope adds up.
+
+function optionsInHook(allowAt: (path: string) => string) {
+  return (_request: FastifyRequest, reply: FastifyReply) => answerOptions(reply, allowAt(pathOf(_request.url)));
+}
+
+function refusal(view: ViewFunction, viewClass: ViewClass, dispatcher: EnsureSync, allowAt: (path: string) => string) {
+  // Compiled at the first 405: most views never answer one.
+  let methodNotAllowed: ViewHandler | undefined;
+  const refuse = refuseInHook((request, reply) => (methodNotAllowed ??= serveView(view, dispatcher, viewClass.prototype.methodNotAllowed, viewClass))(request, reply), allowAt);
+  return { onRequest: refuse, handler: (request: FastifyRequest, reply: FastifyReply) => refuse(request, reply, (err) => reply.send(err)) };
 }
 
 /**

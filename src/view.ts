@@ -207,7 +207,7 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
   // As Flask's as_view: the shared instance is built and the decorators applied here, so a
   // throwing constructor or a bad decorator fails at registration.
   sharedInstance(state, viewClass, args);
-  serveView(fn, ensureSync);
+  if ((viewClass.decorators ?? []).length > 0) serveView(fn, ensureSync);
   return fn;
 }
 
@@ -215,13 +215,13 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
  * Turns a view into the Fastify handler that serves it: the one place where an instance is
  * built, a handler called through the dispatcher and its result checked. With `handler`, that
  * prototype method is called (a route's verb, `methodNotAllowed`); without, the handler for the
- * request's method, inside the class's `decorators`. The shape is chosen here, once: per
+ * request's method, inside the class's `decorators`; `viewClass` is the one registered (by
+ * default, the one the function holds now). The shape is chosen here, once: per
  * request only the instance is made (and, on the async path, one `then`).
  */
-export function serveView(fn: ViewFunction, dispatcher: EnsureSync, handler?: Function): ViewHandler {
+export function serveView(fn: ViewFunction, dispatcher: EnsureSync, handler?: Function, viewClass: ViewClass = fn.viewClass): ViewHandler {
   const state = states.get(fn);
   if (state === undefined) throw new errors.FCV_ERR_INVALID_VIEW(fn.viewName, 'a function that was not made by asView()');
-  const viewClass = fn.viewClass;
   if (handler !== undefined || (viewClass.decorators ?? []).length === 0) return compile(fn, state, viewClass, dispatcher, handler);
   if (state.decorated?.of === viewClass) return state.decorated.handler;
   // Decorated once per class, whatever the dispatcher: the view they wrap serves with the
