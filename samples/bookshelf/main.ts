@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { resolve } from 'node:path';
 import { buildApp } from './app';
+import { DataDirLockedError } from './lock';
 import { openStore } from './store';
 
 async function main(): Promise<void> {
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // A second process on one DATA_DIR: one line, not a stack trace.
+  console.error(error instanceof DataDirLockedError ? error.message : error);
   process.exit(1);
 });

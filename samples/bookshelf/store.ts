@@ -10,6 +10,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { mkdir } from 'node:fs/promises';
 import { conflict, unknownAuthor } from './errors';
+import { lockDataDir } from './lock';
 import type { Author, AuthorInput, Book, BookFilter, BookInput, BookPatch, Page } from './schemas';
 
 /** What the views need from storage. Missing rows are `undefined`; conflicts throw 409, unknown authors 422. */
@@ -193,14 +194,22 @@ export async function migrate(session: Sql): Promise<number> {
  */
 export async function openStore(dataDir: string): Promise<SqlStore> {
   await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  // Refuses (DataDirLockedError) while another process has the folder open.
+  const unlock = await lockDataDir(dataDir);
+  let db: PGlite | undefined;
   try {
+    db = await PGlite.create(dataDir);
     await migrate(db);
   } catch (error) {
-    await db.close();
+    await db?.close();
+    await unlock();
     throw error;
   }
-  return new SqlStore(db, () => db.close());
+  const opened = db;
+  return new SqlStore(opened, async () => {
+    await opened.close();
+    await unlock();
+  });
 }
 
 function codeOf(error: unknown): string | undefined {

@@ -210,6 +210,24 @@ describe('the bookshelf sample over HTTP', () => {
     expect((await write('DELETE', dispossessed)).status).toBe(404);
   });
 
+  it('refuses a second process on the same data directory, with one line naming it', async () => {
+    const second = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'samples/bookshelf/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, API_KEY: KEY, LOG_LEVEL: 'warn' },
+    });
+    let said = '';
+    second.stdout.on('data', (chunk) => (said += chunk));
+    second.stderr.on('data', (chunk) => (said += chunk));
+    const timer = setTimeout(() => second.kill('SIGKILL'), 30_000);
+    const code = await new Promise<number | null>((done) => second.once('exit', done));
+    clearTimeout(timer);
+    expect(code).toBe(1);
+    expect(said.trim()).toMatch(new RegExp(`^DATA_DIR ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by another bookshelf process \\(pid \\d+\\)`));
+    expect(said).not.toMatch(/\n\s+at /); // no stack trace
+    // The first process still serves.
+    expect((await call('GET', '/authors')).status).toBe(200);
+  });
+
   it('finishes a request in flight on SIGTERM, then closes the database and exits 0', async () => {
     // `Expect: 100-continue` makes the server acknowledge the headers before the body is sent:
     // the request is then inside the server for sure when the signal arrives.
