@@ -2,13 +2,15 @@
  * Serves the bookshelf API: `npm start`, or `node -r ts-node/register/transpile-only samples/bookshelf/main.ts`.
  *
  * Environment: PORT (3000; 0 picks a free port), HOST (127.0.0.1), DATA_DIR (./.data/bookshelf),
- * API_KEY (dev-key), LOG_LEVEL (warn; info logs every request).
+ * DATABASE_URL (a PostgreSQL server instead of PGlite in DATA_DIR), API_KEY (dev-key),
+ * LOG_LEVEL (warn; info logs every request).
  */
 import type { FastifyInstance } from 'fastify';
 import { resolve } from 'node:path';
 import { buildApp } from './app';
 import { DataDirLockedError } from './lock';
 import { openStore } from './store';
+import { openPgStore } from './store-pg';
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
@@ -16,7 +18,10 @@ async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR ?? '.data/bookshelf');
   const apiKey = process.env.API_KEY ?? 'dev-key';
 
-  const store = await openStore(dataDir);
+  const databaseUrl = process.env.DATABASE_URL;
+  // A PostgreSQL server when DATABASE_URL is set (several processes may share it), else PGlite in DATA_DIR.
+  const store = databaseUrl ? await openPgStore(databaseUrl) : await openStore(dataDir);
+  const where = databaseUrl ? `data on ${redacted(databaseUrl)}` : `data in ${dataDir}`;
   let app: FastifyInstance | undefined;
   let closing = false;
   try {
@@ -40,7 +45,7 @@ async function main(): Promise<void> {
   const server = app;
 
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${(server.server.address() as { port: number }).port}`;
-  console.log(`Bookshelf API listening on ${url} (data in ${dataDir})`);
+  console.log(`Bookshelf API listening on ${url} (${where})`);
   console.log(`OpenAPI docs: ${url}/docs`);
   console.log(`Try: curl -i -X POST ${url}/authors -H 'x-api-key: ${apiKey}' -H 'content-type: application/json' -d '{"name":"Ursula K. Le Guin"}'`);
   if (process.env.API_KEY === undefined) console.log('(API_KEY is not set: writes accept the development key "dev-key")');
@@ -76,3 +81,14 @@ main().catch((error: unknown) => {
   console.error(error instanceof DataDirLockedError ? error.message : error);
   process.exit(1);
 });
+
+/** The connection string without its password, for the start-up line. */
+function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the PostgreSQL server in DATABASE_URL';
+  }
+}

@@ -75,8 +75,9 @@ export class SqlStore implements Store {
     try {
       return (await this.rows('DELETE FROM authors WHERE id = $1 RETURNING id', [id])).length > 0;
     } catch (error) {
-      // books.author_id is ON DELETE RESTRICT: the database itself refuses to orphan books.
-      if (codeOf(error) === RESTRICT_VIOLATION) throw conflict(`author ${id} still has books: delete them first`);
+      // books.author_id is ON DELETE RESTRICT: the database itself refuses to orphan books
+      // (PGlite reports restrict_violation, a PostgreSQL 15 server foreign_key_violation).
+      if (codeOf(error) === RESTRICT_VIOLATION || codeOf(error) === FOREIGN_KEY_VIOLATION) throw conflict(`author ${id} still has books: delete them first`);
       throw error;
     }
   }

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 
 // The first start creates the database (initdb: seconds, more on a busy machine).
 jest.setTimeout(60_000);
@@ -21,11 +22,58 @@ interface Server {
   exited: Promise<number | null>;
 }
 
+/** Where a run keeps its data: the environment that points the sample at it. */
+interface Backend {
+  name: string;
+  setUp(): Promise<Record<string, string>>;
+  tearDown(): Promise<void>;
+}
+
+/** PGlite in a fresh temporary folder (`DATA_DIR`). */
+function pglite(): Backend {
+  let dir = '';
+  return {
+    name: 'PGlite',
+    setUp: async () => ({ DATA_DIR: (dir = await mkdtemp(join(tmpdir(), 'bookshelf-e2e-'))) }),
+    tearDown: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * A fresh database on the PostgreSQL server of `BOOKSHELF_TEST_DATABASE_URL` (`DATABASE_URL`).
+ * `.ci/run` starts a server on 127.0.0.1 and sets it; without it, only PGlite runs.
+ */
+function postgresServer(serverUrl: string): Backend {
+  const database = `bookshelf_e2e_${process.pid}_${Date.now()}`;
+  const admin = async (sql: string) => {
+    const client = new Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    name: 'a PostgreSQL server',
+    setUp: async () => {
+      await admin(`CREATE DATABASE ${database}`);
+      const url = new URL(serverUrl);
+      url.pathname = `/${database}`;
+      return { DATABASE_URL: url.toString() };
+    },
+    tearDown: () => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
+  };
+}
+
+const SERVER_URL = process.env.BOOKSHELF_TEST_DATABASE_URL;
+const BACKENDS: Backend[] = [pglite(), ...(SERVER_URL ? [postgresServer(SERVER_URL)] : [])];
+
 /** Starts the sample as `npm start` does, on a free port, and resolves once it listens. */
-async function start(dataDir: string): Promise<Server> {
+async function start(env: Record<string, string>): Promise<Server> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'samples/bookshelf/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, API_KEY: KEY, LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', API_KEY: KEY, LOG_LEVEL: 'warn', ...env },
   });
   let printed = '';
   child.stdout.on('data', (chunk) => (printed += chunk));
@@ -82,7 +130,7 @@ interface Answer {
 }
 
 let server: Server;
-let dataDir: string;
+let env: Record<string, string>;
 
 async function call(method: string, path: string, options: { body?: unknown; key?: string } = {}): Promise<Answer> {
   const headers: Record<string, string> = {};
@@ -101,17 +149,17 @@ async function call(method: string, path: string, options: { body?: unknown; key
 
 const write = (method: string, path: string, body?: unknown) => call(method, path, { body, key: KEY });
 
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'bookshelf-e2e-'));
-  server = await start(dataDir);
-});
+describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) => {
+  beforeAll(async () => {
+    env = await backend.setUp();
+    server = await start(env);
+  });
 
-afterAll(async () => {
-  if (server) await stop(server);
-  await rm(dataDir, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    if (server) await stop(server);
+    await backend.tearDown();
+  });
 
-describe('the bookshelf sample over HTTP', () => {
   let leGuin: string;
   let dispossessed: string;
 
@@ -210,7 +258,8 @@ describe('the bookshelf sample over HTTP', () => {
     expect((await write('DELETE', dispossessed)).status).toBe(404);
   });
 
-  it('refuses a second process on the same data directory, with one line naming it', async () => {
+  if (backend.name === 'PGlite') it('refuses a second process on the same data directory, with one line naming it', async () => {
+    const dataDir = env.DATA_DIR;
     const second = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'samples/bookshelf/main.ts'], {
       cwd: ROOT,
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, API_KEY: KEY, LOG_LEVEL: 'warn' },
@@ -256,12 +305,42 @@ describe('the bookshelf sample over HTTP', () => {
     expect(server.output()).toContain('Closed.');
   });
 
-  it('finds everything again after a restart on the same data directory', async () => {
-    server = await start(dataDir);
+  it('finds everything again after a restart on the same data', async () => {
+    server = await start(env);
     const authors = await call('GET', '/authors');
     expect(authors.body.items.map((author: { name: string }) => author.name)).toEqual(['Ursula Le Guin', 'Octavia E. Butler']);
     const books = await call('GET', '/books');
     expect(books.body.items.map((book: { title: string }) => book.title)).toEqual(['A Wizard of Earthsea', 'The Left Hand of Darkness']);
     expect((await call('GET', leGuin)).body.bookCount).toBe(2);
+  });
+
+  if (backend.name !== 'PGlite') it('serves one database from two processes writing at once, with no lost or duplicated write', async () => {
+    const other = await start(env);
+    try {
+      const writes = (base: string, label: string) =>
+        Promise.all(Array.from({ length: 40 }, async (_, i) => {
+          const response = await fetch(`${base}/authors`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+            body: JSON.stringify({ name: `writer ${label} ${i}` }),
+            signal: AbortSignal.timeout(10_000),
+          });
+          expect(response.status).toBe(201);
+          return ((await response.json()) as { id: number; name: string });
+        }));
+      const acknowledged = (await Promise.all([writes(server.url, 'A'), writes(other.url, 'B')])).flat();
+      const stored: Array<{ id: number; name: string }> = [];
+      for (let offset = 0; ; offset += 100) {
+        const page = await call('GET', `/authors?limit=100&offset=${offset}`);
+        stored.push(...page.body.items);
+        if (offset + 100 >= page.body.total) break;
+      }
+      const written = stored.filter((author) => author.name.startsWith('writer '));
+      expect(written).toHaveLength(80);
+      expect(new Set(written.map((author) => author.id)).size).toBe(80);
+      expect(written.map((author) => author.name).sort()).toEqual(acknowledged.map((author) => author.name).sort());
+    } finally {
+      await stop(other);
+    }
   });
 });
