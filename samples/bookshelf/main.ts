@@ -20,7 +20,8 @@ async function main(): Promise<void> {
 
   const databaseUrl = process.env.DATABASE_URL;
   // A PostgreSQL server when DATABASE_URL is set (several processes may share it), else PGlite in DATA_DIR.
-  const store = databaseUrl ? await openPgStore(databaseUrl) : await openStore(dataDir);
+  // BOOKSHELF_JOBS=0: serve without running queued jobs (another process may run them).
+  const store = databaseUrl ? await openPgStore(databaseUrl, { jobs: process.env.BOOKSHELF_JOBS !== '0' }) : await openStore(dataDir);
   const where = databaseUrl ? `data on ${redacted(databaseUrl)}` : `data in ${dataDir}`;
   let app: FastifyInstance | undefined;
   let closing = false;

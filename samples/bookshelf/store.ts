@@ -45,7 +45,12 @@ const BOOK_COLUMNS = 'id, title, isbn, year, author_id AS "authorId"';
 
 /** `Store` in SQL. `count(*)` is cast to `int` because Postgres returns `bigint`, which `pg` hands back as a string. */
 export class SqlStore implements Store {
-  constructor(private readonly sql: Sql, private readonly onClose: () => Promise<void> = async () => {}) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly onClose: () => Promise<void> = async () => {},
+    /** `welcomeJobs`: enqueue a welcome job with every new author (needs graphile-worker's schema). */
+    private readonly options: { welcomeJobs?: boolean } = {},
+  ) {}
 
   async listAuthors({ limit, offset }: Page): Promise<Author[]> {
     return this.rows<Author>('SELECT id, name FROM authors ORDER BY id LIMIT $1 OFFSET $2', [limit, offset]);
@@ -62,7 +67,19 @@ export class SqlStore implements Store {
   }
 
   async createAuthor({ name }: AuthorInput): Promise<Author> {
-    const [author] = await this.rows<Author>('INSERT INTO authors (name) VALUES ($1) RETURNING id, name', [name]);
+    if (!this.options.welcomeJobs) {
+      const [author] = await this.rows<Author>('INSERT INTO authors (name) VALUES ($1) RETURNING id, name', [name]);
+      return author;
+    }
+    // The author and its welcome job in one statement, so one transaction: both are stored, or
+    // neither. The job then survives a crash right after the 201 (graphile-worker's queue is a
+    // table); its key makes a second enqueue of the same welcome a no-op.
+    const [author] = await this.rows<Author>(
+      `WITH author AS (INSERT INTO authors (name) VALUES ($1) RETURNING id, name),
+            job AS (SELECT graphile_worker.add_job('welcome', json_build_object('authorId', id), job_key := 'welcome-' || id) FROM author)
+       SELECT author.id, author.name FROM author, job`,
+      [name],
+    );
     return author;
   }
 
@@ -163,6 +180,14 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        author_id integer NOT NULL REFERENCES authors (id) ON DELETE RESTRICT
      )`,
     'CREATE INDEX books_author_id ON books (author_id)',
+  ],
+  [
+    // Filled by the welcome job (jobs.ts, on a PostgreSQL server): `runs` shows it ran once.
+    `CREATE TABLE welcomes (
+       author_id integer PRIMARY KEY REFERENCES authors (id) ON DELETE CASCADE,
+       runs integer NOT NULL DEFAULT 1,
+       welcomed_at timestamptz NOT NULL DEFAULT now()
+     )`,
   ],
 ];
 

@@ -343,4 +343,37 @@ describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) =>
       await stop(other);
     }
   });
+
+  if (backend.name !== 'PGlite') it('runs the welcome job of an author once, though the process was killed right after the 201', async () => {
+    await stop(server);
+    // This process serves but runs no jobs: the welcome is certainly still queued when it dies.
+    const serving = await start({ ...env, BOOKSHELF_JOBS: '0' });
+    server = serving;
+    const created = await fetch(`${serving.url}/authors`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+      body: JSON.stringify({ name: 'Ted Chiang' }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: number };
+    await stop(serving, 'SIGKILL');
+
+    server = await start(env); // runs the queued jobs
+    const db = new Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    try {
+      let runs: number | undefined;
+      for (let attempt = 0; attempt < 100 && runs === undefined; attempt++) {
+        const { rows } = await db.query<{ runs: number }>('SELECT runs FROM welcomes WHERE author_id = $1', [id]);
+        runs = rows[0]?.runs;
+        if (runs === undefined) await new Promise((resume) => setTimeout(resume, 100));
+      }
+      expect(runs).toBe(1);
+      const { rows } = await db.query('SELECT count(*)::int AS jobs FROM graphile_worker.jobs');
+      expect(rows[0].jobs).toBe(0); // done, nothing left to retry
+    } finally {
+      await db.end();
+    }
+  });
 });
