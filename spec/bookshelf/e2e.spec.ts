@@ -376,4 +376,39 @@ describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) =>
       await db.end();
     }
   });
+
+  if (backend.name !== 'PGlite') it('starts two processes at once on a new database: the migrations run once, both serve', async () => {
+    const fresh = postgresServer(SERVER_URL!);
+    const freshEnv = await fresh.setUp();
+    const both = await Promise.all([start(freshEnv), start(freshEnv)]);
+    try {
+      for (const one of both) expect((await fetch(`${one.url}/authors`)).status).toBe(200);
+      const db = new Client({ connectionString: freshEnv.DATABASE_URL });
+      await db.connect();
+      const { rows } = await db.query('SELECT version FROM schema_migrations ORDER BY version');
+      await db.end();
+      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+    } finally {
+      await Promise.all(both.map((one) => stop(one)));
+      await fresh.tearDown();
+    }
+  });
+
+  if (backend.name === 'PGlite') it('stops with one line naming the port when it is already in use', async () => {
+    const { port } = new URL(server.url);
+    const second = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'samples/bookshelf/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: port, HOST: '127.0.0.1', DATA_DIR: `${env.DATA_DIR}-second`, API_KEY: KEY, LOG_LEVEL: 'warn' },
+    });
+    let said = '';
+    second.stdout.on('data', (chunk) => (said += chunk));
+    second.stderr.on('data', (chunk) => (said += chunk));
+    const timer = setTimeout(() => second.kill('SIGKILL'), 45_000);
+    const code = await new Promise<number | null>((done) => second.once('exit', done));
+    clearTimeout(timer);
+    await rm(`${env.DATA_DIR}-second`, { recursive: true, force: true });
+    await rm(`${env.DATA_DIR}-second.lock`, { force: true });
+    expect(code).toBe(1);
+    expect(said.trim()).toBe(`Port ${port} on 127.0.0.1 is already in use: stop what is listening there, or set PORT to another port (PORT=0 picks a free one).`);
+  });
 });
