@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Ajv from 'ajv';
 import { createServer } from 'node:http';
-import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError, FastifyServerOptions } from 'fastify';
 import fastifyViews from '../../src'; // in your app: 'fastify-class-views'
 import type { Store } from './store';
 import { AuthorItem, AuthorList } from './views/authors';
@@ -55,6 +55,7 @@ export async function buildApp({ store, apiKey, logger = false, docs = true, req
   });
   app.decorate('bookshelfApiKey', apiKey);
   app.setValidatorCompiler(validators());
+  app.setSchemaErrorFormatter(describeInvalid);
   // Every body is JSON: anything else is a 415, not a string that then fails validation as a 400.
   app.removeContentTypeParser(['text/plain']);
   app.setErrorHandler(answerError);
@@ -93,4 +94,16 @@ function answerError(error: FastifyError, request: FastifyRequest, reply: Fastif
     error: status === 503 ? 'Service Unavailable' : 'Internal Server Error',
     message: `unexpected error; quote request id ${request.id} when you report it`,
   });
+}
+
+/**
+ * Fastify's message for invalid input (`body/year must be integer`), naming the field an
+ * unknown-property error is about, which Ajv's own message leaves out.
+ */
+function describeInvalid(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const text = errors.map((error) => {
+    const extra = error.keyword === 'additionalProperties' ? ` ('${String((error.params as { additionalProperty?: unknown }).additionalProperty)}')` : '';
+    return `${dataVar}${error.instancePath} ${error.message}${extra}`;
+  });
+  return new Error(text.join(', '));
 }

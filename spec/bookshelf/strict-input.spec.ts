@@ -59,7 +59,7 @@ describe('the bookshelf refuses bad input with a 4xx', () => {
   it('answers 400 naming an unknown body field instead of dropping it', async () => {
     const response = await server.inject({ method: 'PATCH', url: '/books/1', headers: json, payload: JSON.stringify({ yeer: 1999 }) });
     expect(response.statusCode).toBe(400);
-    expect(response.json().message).toMatch(/additional properties|yeer/);
+    expect(response.json().message).toBe("body must NOT have additional properties ('yeer')");
   });
 
   it('answers 415 for a text/plain body to a JSON endpoint', async () => {
