@@ -26,6 +26,18 @@ export const errors = {
     '%s resolved to undefined without sending a reply: return the payload, or call reply.send() and return reply',
     500,
   ),
+  /** 412: a precondition (`If-Match`, `If-Unmodified-Since`, or `If-None-Match` on a write) is false for the resource's `validators` (RFC 9110 §13.1). */
+  FCV_ERR_PRECONDITION_FAILED: createError<'FCV_ERR_PRECONDITION_FAILED', 412, [string, string]>(
+    'FCV_ERR_PRECONDITION_FAILED',
+    "Precondition failed for %s '%s': the resource has changed (or does not exist); read it again and retry with its current ETag",
+    412,
+  ),
+  /** 428: a method listed in `requirePreconditions` came without `If-Match` or `If-Unmodified-Since` (RFC 6585 §3). */
+  FCV_ERR_PRECONDITION_REQUIRED: createError<'FCV_ERR_PRECONDITION_REQUIRED', 428, [string, string]>(
+    'FCV_ERR_PRECONDITION_REQUIRED',
+    "%s '%s' must be conditional: send If-Match with the ETag you read (or If-Unmodified-Since)",
+    428,
+  ),
   /** Registration: `asView` was called without a usable endpoint name. */
   FCV_ERR_INVALID_VIEW_NAME: createError<'FCV_ERR_INVALID_VIEW_NAME', 500, [string]>(
     'FCV_ERR_INVALID_VIEW_NAME',

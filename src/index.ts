@@ -19,6 +19,8 @@ import type { ViewClass, ViewDecorator, ViewFactory, ViewFunction, ViewHandler, 
 import { MethodView, VERBS } from './method-view';
 import type { Verb, VerbHandler, VerbOptions } from './method-view';
 import { ensureSync } from './ensure-sync';
+import { strongETag } from './conditional';
+import type { Validators } from './conditional';
 import type { EnsureSync } from './ensure-sync';
 import type { ViewRouteOptions, VerbRouteOptions } from './route-options';
 import type { UrlParams } from './paths';
@@ -37,12 +39,12 @@ fp(fastifyViews, { fastify: '5.x', name: 'fastify-class-views' });
 
 declare namespace fastifyViews {
   export { fastifyViews, fastifyViews as default };
-  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors };
+  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors, strongETag };
   export type {
     FastifyViewsOptions, ViewEntry, ViewRegistration, RouteDecoratorOptions, RouteMetadata,
     HttpMethod, ViewClass, ViewDecorator, ViewFactory, ViewFunction, ViewHandler, ViewStatics,
     Verb, VerbHandler, VerbOptions, EnsureSync, ViewRouteOptions, VerbRouteOptions, UrlParams,
-    BackgroundTask, ViewReply, ViewRequest,
+    BackgroundTask, ViewReply, ViewRequest, Validators,
   };
 }
 
@@ -60,4 +62,5 @@ module.exports.MethodView = MethodView;
 module.exports.VERBS = VERBS;
 module.exports.ensureSync = ensureSync;
 module.exports.errors = errors;
+module.exports.strongETag = strongETag;
 export = fastifyViews;

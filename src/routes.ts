@@ -7,7 +7,8 @@ import { MethodView, Verb, verbFor } from './method-view';
 import { prefixed } from './paths';
 import { Owner, ViewRegistry, pascal } from './registry';
 import { ViewRouteOptions, checkRouteOptions, mergeRouteOptions } from './route-options';
-import { ViewClass, ViewFunction, ViewHandler, ViewPlan, isViewFunction, planView, serveView } from './view';
+import { ViewClass, ViewFunction, ViewHandler, ViewPlan, instanceBuilder, isViewFunction, planView, serveView } from './view';
+import { preconditionsHook, validatorHeaders } from './conditional';
 
 /** Options the automatic OPTIONS and 405 routes share with the view; its hooks and schema do not apply there. */
 const AUTOMATIC_ROUTE_OPTIONS = ['constraints', 'prefixTrailingSlash', 'logLevel', 'logSerializers', 'errorHandler', 'childLoggerFactory'] as const;
@@ -85,9 +86,14 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   const headFollowsGet = viewClass.prototype instanceof MethodView ? verbFor(viewClass.prototype, 'HEAD') === verbFor(viewClass.prototype, 'GET') : !declared.includes('HEAD');
   const served = [...plan.handlers.keys()].filter((m) => !(m === 'HEAD' && headFollowsGet) && !(m === 'OPTIONS' && plan.automaticOptions));
   let getRoute: RouteOptions | undefined;
+  // Conditional requests only for a class that defines validators: the others get no hook.
+  const conditional = typeof viewClass.prototype.validators === 'function'
+    ? { preHandler: preconditionsHook(instanceBuilder(view, viewClass), dispatcher, viewClass.requirePreconditions ?? []), onSend: validatorHeaders }
+    : undefined;
   for (const route of viewRoutes(app, registry, viewClass, name, plan, served, viewOptions)) {
     claim(route.methods, 'serves it', false);
-    const options = { ...route.options, method: route.methods, url: path, handler: handlerFor(route.handler), exposeHeadRoute: false, config: config(route.options) };
+    const hooks = conditional ? mergeRouteOptions(route.options, conditional) : route.options;
+    const options = { ...hooks, method: route.methods, url: path, handler: handlerFor(route.handler), exposeHeadRoute: false, config: config(route.options) };
     if (route.methods.includes('GET')) getRoute = options as RouteOptions;
     routes.push(options as RouteOptions);
   }

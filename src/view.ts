@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EnsureSync, VIEW_NAME, checked, dispatch, dispatcherOf, ensureSync, isThenable } from './ensure-sync';
 import { errors } from './errors';
 import { HttpMethod, allowHeader, methodNotAllowedError } from './http';
+import type { Validators } from './conditional';
 import type { ViewRouteOptions } from './route-options';
 
 /** A Fastify-style handler as views and decorators see it: sync or async, `(request, reply)`. */
@@ -33,6 +34,7 @@ export interface ViewStatics {
   readonly provideAutomaticOptions?: boolean;
   readonly initEveryRequest: boolean;
   readonly viewOptions?: ViewRouteOptions;
+  readonly requirePreconditions?: readonly HttpMethod[];
   allowedMethods(): readonly HttpMethod[];
   handlerFor(method: HttpMethod): Function | undefined;
 }
@@ -84,6 +86,23 @@ export abstract class View {
   static initEveryRequest = true;
   /** Fastify route options for every route of the view (schema, hooks, config…); `addView` options win. */
   static viewOptions?: ViewRouteOptions;
+  /** Methods that must come with `If-Match` or `If-Unmodified-Since` (else 428); needs `validators`. */
+  static requirePreconditions?: readonly HttpMethod[];
+
+  /**
+   * The current `etag` and/or `lastModified` of the resource the request targets, or
+   * `undefined` when it does not exist (sync or async, through the dispatcher). When a class
+   * defines it, conditional requests are answered for it (RFC 9110 §13): 304, 412, 428, and
+   * `ETag` / `Last-Modified` on a 2xx GET or HEAD. Runs on its own instance of the view, after
+   * validation and the route's earlier hooks, before the handler and its decorators.
+   *
+   * @example
+   * async validators(request: FastifyRequest<{ Params: { id: number } }>) {
+   *   const book = await this.store.getBook(request.params.id);
+   *   return book && { etag: strongETag(book.version) };
+   * }
+   */
+  validators?(request: FastifyRequest, reply: FastifyReply): Validators | undefined | PromiseLike<Validators | undefined>;
 
   /** The handler: its return value (or what its Promise resolves to) is the reply payload. */
   abstract dispatchRequest(request: FastifyRequest, reply: FastifyReply): unknown;
@@ -238,6 +257,13 @@ export function serveView(fn: ViewFunction, dispatcher: EnsureSync, handler?: Fu
   const served: ViewHandler = (request, reply) => checked(decorated(request, reply), reply, decorated, viewClass, fn.viewName);
   state.decorated = { of: viewClass, handler: served };
   return served;
+}
+
+/** How the registered class's instance for one request is made (sync, or a thenable from an async factory). */
+export function instanceBuilder(fn: ViewFunction, viewClass: ViewClass): (request: FastifyRequest) => View | PromiseLike<View> {
+  const state = states.get(fn)!;
+  const shared = sharedInstance(state, viewClass, fn.viewArgs);
+  return state.factory ?? (shared ? () => shared : () => instantiate(viewClass, fn.viewArgs));
 }
 
 function sharedInstance(state: ViewState, viewClass: ViewClass, args: readonly unknown[]): View | undefined {
