@@ -100,6 +100,21 @@ async function start(env: Record<string, string>): Promise<Server> {
   return { child, url, output: () => printed, exited };
 }
 
+/** Runs the sample expecting it to stop on its own (it refuses to start): its exit code and all it printed. */
+async function runToExit(env: Record<string, string>): Promise<{ code: number | null; said: string }> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'samples/bookshelf/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', API_KEY: KEY, LOG_LEVEL: 'warn', ...env },
+  });
+  let said = '';
+  child.stdout.on('data', (chunk) => (said += chunk));
+  child.stderr.on('data', (chunk) => (said += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  clearTimeout(timer);
+  return { code, said };
+}
+
 /** Sends `signal` and waits for the exit; SIGKILL after 15 s, so a stuck server never outlives the spec. */
 async function stop(server: Server, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (server.child.exitCode === null && server.child.signalCode === null) {
@@ -260,16 +275,7 @@ describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) =>
 
   if (backend.name === 'PGlite') it('refuses a second process on the same data directory, with one line naming it', async () => {
     const dataDir = env.DATA_DIR;
-    const second = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'samples/bookshelf/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, API_KEY: KEY, LOG_LEVEL: 'warn' },
-    });
-    let said = '';
-    second.stdout.on('data', (chunk) => (said += chunk));
-    second.stderr.on('data', (chunk) => (said += chunk));
-    const timer = setTimeout(() => second.kill('SIGKILL'), 30_000);
-    const code = await new Promise<number | null>((done) => second.once('exit', done));
-    clearTimeout(timer);
+    const { code, said } = await runToExit({ DATA_DIR: dataDir });
     expect(code).toBe(1);
     expect(said.trim()).toMatch(new RegExp(`^DATA_DIR ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by another bookshelf process \\(pid \\d+\\)`));
     expect(said).not.toMatch(/\n\s+at /); // no stack trace
@@ -396,16 +402,7 @@ describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) =>
 
   if (backend.name === 'PGlite') it('stops with one line naming the port when it is already in use', async () => {
     const { port } = new URL(server.url);
-    const second = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'samples/bookshelf/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: port, HOST: '127.0.0.1', DATA_DIR: `${env.DATA_DIR}-second`, API_KEY: KEY, LOG_LEVEL: 'warn' },
-    });
-    let said = '';
-    second.stdout.on('data', (chunk) => (said += chunk));
-    second.stderr.on('data', (chunk) => (said += chunk));
-    const timer = setTimeout(() => second.kill('SIGKILL'), 45_000);
-    const code = await new Promise<number | null>((done) => second.once('exit', done));
-    clearTimeout(timer);
+    const { code, said } = await runToExit({ PORT: port, DATA_DIR: `${env.DATA_DIR}-second` });
     await rm(`${env.DATA_DIR}-second`, { recursive: true, force: true });
     await rm(`${env.DATA_DIR}-second.lock`, { force: true });
     expect(code).toBe(1);
