@@ -31,6 +31,11 @@ export interface FastifyViewsOptions {
   ensureSync?: EnsureSync;
   /** How long `app.close()` waits for pending `reply.background` tasks, in ms (default 10 000). */
   backgroundTimeout?: number;
+  /**
+   * Answer errors on view routes as `application/problem+json` (RFC 9457), with a route-level
+   * error handler; an error handler set on a view, a verb or the view's context wins.
+   */
+  problemDetails?: boolean;
 }
 
 declare module 'fastify' {
@@ -51,7 +56,10 @@ declare module 'fastify' {
 const REGISTRY = Symbol.for('fastify-class-views.registry');
 
 const plugin: FastifyPluginAsync<FastifyViewsOptions> = async function fastifyViews(fastify, options) {
-  const { views = [], prefix, ensureSync, backgroundTimeout = 10_000 } = options;
+  const { views = [], prefix, ensureSync, backgroundTimeout = 10_000, problemDetails } = options;
+  if (problemDetails !== undefined && typeof problemDetails !== 'boolean') {
+    throw new errors.FCV_ERR_INVALID_OPTION('problemDetails', `expected true or false, got ${typeof problemDetails}`);
+  }
   if (ensureSync !== undefined && typeof ensureSync !== 'function') {
     throw new errors.FCV_ERR_INVALID_OPTION('ensureSync', `expected a function, got ${typeof ensureSync}`);
   }
@@ -67,8 +75,12 @@ const plugin: FastifyPluginAsync<FastifyViewsOptions> = async function fastifyVi
     if (ensureSync !== undefined && ensureSync !== fastify.ensureSync) {
       throw new errors.FCV_ERR_INVALID_OPTION('ensureSync', 'the dispatcher is set once, by the first register(fastifyViews)');
     }
+    const registry = (fastify as unknown as Record<symbol, ViewRegistry>)[REGISTRY];
+    if (problemDetails !== undefined && problemDetails !== registry.problemDetails) {
+      throw new errors.FCV_ERR_INVALID_OPTION('problemDetails', 'it is set once, by the first register(fastifyViews)');
+    }
   } else {
-    setUp(fastify, ensureSync ?? defaultEnsureSync, backgroundTimeout);
+    setUp(fastify, ensureSync ?? defaultEnsureSync, backgroundTimeout, problemDetails === true);
   }
   if (views.length === 0) return;
   if (prefix) {
@@ -82,8 +94,8 @@ const plugin: FastifyPluginAsync<FastifyViewsOptions> = async function fastifyVi
 };
 
 /** Decorates the app with `addView`, `urlFor`, `ensureSync` and `reply.background`, once. */
-function setUp(fastify: FastifyInstance, ensureSync: EnsureSync, backgroundTimeout: number): void {
-  const registry = new ViewRegistry(fastify);
+function setUp(fastify: FastifyInstance, ensureSync: EnsureSync, backgroundTimeout: number, problemDetails: boolean): void {
+  const registry = new ViewRegistry(fastify, problemDetails);
   const background = new BackgroundWork(backgroundTimeout);
   fastify.decorate(REGISTRY, registry);
   fastify.decorateReply('background', background.schedule());

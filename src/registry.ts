@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { errors } from './errors';
 import { allowHeader } from './http';
+import { problemDetailsHandler } from './problem-details';
 import { PathRules, PathShape, UrlParams, fillPath, pathShape, routeShape, shadows, sharePaths } from './paths';
 import type { ViewFunction } from './view';
 
@@ -68,7 +69,14 @@ export class ViewRegistry {
   private readonly index = new Map<string, RouteRecord[]>();
   private readonly operationIds = new Set<string>();
 
-  constructor(app: FastifyInstance) {
+  /** The route-level error handler of `problemDetails: true`, or `undefined`. */
+  readonly problemHandler: ((...args: never[]) => unknown) | undefined;
+
+  constructor(app: FastifyInstance, readonly problemDetails = false) {
+    // Fastify's own default handler is one function for every instance; a context that set
+    // its own has another. Set on the root before this plugin: every context has its own.
+    const fastifyDefault = app.errorHandler.name === 'defaultErrorHandler' ? app.errorHandler : undefined;
+    this.problemHandler = problemDetails ? problemDetailsHandler(fastifyDefault) : undefined;
     // The router's own matching rules decide what counts as the same path.
     const config = app.initialConfig as { routerOptions?: { ignoreTrailingSlash?: boolean; caseSensitive?: boolean }; ignoreTrailingSlash?: boolean; caseSensitive?: boolean };
     this.rules = {

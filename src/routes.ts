@@ -118,7 +118,9 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
     routes.push({ ...automatic, method: 'OPTIONS', onRequest: automaticOptions, handler: automaticOptions } as unknown as RouteOptions);
   }
 
-  for (const route of routes) app.route(route);
+  // problemDetails: a route-level error handler on every route of the view that has none of its own.
+  const withProblems = (route: RouteOptions) => (registry.problemHandler && route.errorHandler === undefined ? { ...route, errorHandler: registry.problemHandler } : route) as RouteOptions;
+  for (const route of routes) app.route(withProblems(route));
   registry.claimEndpoint(app, view, url);
   // A prefixed '/' is registered by Fastify at both `/api` and `/api/` (prefixTrailingSlash 'both').
   const urls = path === '/' && app.prefix && (viewOptions.prefixTrailingSlash ?? 'both') === 'both' ? [url, `${url}/`] : [url];
@@ -134,7 +136,7 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   // then decides, as Werkzeug keeps searching past a route that matches the path but not the method.
   registry.later(app, () => {
     for (const m of unserved) if (!registry.servedElsewhere(m, url, constraints)) refused.push(m);
-    if (refused.length > 0) app.route({ ...automatic, method: refused, ...refusal(view, viewClass, dispatcher, allowAt) } as unknown as RouteOptions);
+    if (refused.length > 0) app.route(withProblems({ ...automatic, method: refused, ...refusal(view, viewClass, dispatcher, allowAt) } as unknown as RouteOptions));
   });
 }
 
