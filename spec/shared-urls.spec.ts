@@ -186,4 +186,31 @@ describe('a URL that several routes match', () => {
     }
     await app.close();
   });
+
+  it('leaves a method to an unconstrained route on the same path when the view is constrained by host', async () => {
+    const app = await appWithViews();
+    app.get('/foo', async () => 'plain');
+    app.addView('/foo', PostOnly.asView('post-only'), { constraints: { host: 'a.example' } });
+    const response = await app.inject({ url: '/foo', headers: { host: 'a.example' } });
+    expect([response.statusCode, response.body]).toEqual([200, 'plain']);
+    await app.close();
+  });
+
+  it('keeps views apart whose host constraints are different regular expressions', async () => {
+    const app = await appWithViews();
+    app.addView('/bar', PostOnly.asView('a'), { constraints: { host: /^a\./ } });
+    app.addView('/bar', ByName.asView('b'), { constraints: { host: /^b\./ } });
+    expect((await app.inject({ method: 'POST', url: '/bar', headers: { host: 'a.example' } })).body).toBe('posted');
+    expect((await app.inject({ url: '/bar', headers: { host: 'b.example' } })).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('answers HEAD at a prefix for a view on its root, as GET is', async () => {
+    const app = await appWithViews();
+    await app.register(async (child) => void child.addView('/', ByName.asView('root')), { prefix: '/api' });
+    for (const url of ['/api', '/api/']) {
+      expect([(await app.inject(url)).statusCode, (await app.inject({ method: 'HEAD', url })).statusCode]).toEqual([200, 200]);
+    }
+    await app.close();
+  });
 });

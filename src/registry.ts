@@ -32,6 +32,16 @@ interface RouteRecord {
 
 const NONE: Readonly<Record<string, unknown>> = Object.freeze({});
 
+/** Constraints as a key: sorted, a RegExp by its source (JSON would make every RegExp `{}`). */
+function constraintKey(constraints: unknown): string {
+  const entries = Object.entries((constraints ?? {}) as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+  return entries.map(([key, value]) => `${key}=${value instanceof RegExp ? value.toString() : JSON.stringify(value)}`).join('&');
+}
+
+function sameConstraints(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  return constraintKey(a) === constraintKey(b);
+}
+
 /**
  * Whether one request can match both routes' constraints. A value both constrain must be the
  * same; `version` must be on both or neither (find-my-way never lets an unversioned route answer
@@ -147,10 +157,12 @@ export class ViewRegistry {
     const upper = methods.every((m) => m === m.toUpperCase()) ? methods : methods.map((m) => m.toUpperCase());
     const route: RouteRecord = { url, shape: this.shapeOf(url), methods: upper, constraints: (constraints ?? NONE) as Record<string, unknown>, view, refused };
     this.routes.push(route);
-    const key = route.shape.first ?? '';
-    const list = this.index.get(key);
-    if (list === undefined) this.index.set(key, [route]);
-    else list.push(route);
+    for (const method of upper) {
+      const key = `${method} ${route.shape.first ?? ''}`;
+      const list = this.index.get(key);
+      if (list === undefined) this.index.set(key, [route]);
+      else list.push(route);
+    }
   }
 
   private readonly shapes = new Map<string, PathShape>();
@@ -163,21 +175,23 @@ export class ViewRegistry {
   }
 
   /** The recorded routes with `method` that may share a path with `shape`. */
-  private near(method: string, shape: PathShape): RouteRecord[] {
-    const open = this.index.get('') ?? [];
+  private near(method: string, shape: PathShape): RouteRecord[][] {
+    const open = this.index.get(`${method} `) ?? [];
     // A leading parameter never wins over a static segment: only the open routes can lose to it.
-    const candidates = shape.first === undefined ? open : [...(this.index.get(shape.first) ?? []), ...open];
-    return candidates.filter((route) => route.methods.includes(method));
+    return shape.first === undefined ? [open] : [this.index.get(`${method} ${shape.first}`) ?? [], open];
   }
 
   /**
    * Whether a route seen so far serves `method` for some URL of `url` where the router would
    * pick `url`: a 405 route there would hide it, so the view leaves that method to the router.
    */
-  servedElsewhere(method: string, url: string, constraints: unknown): boolean {
+  servedElsewhere(method: string, url: string, constraints: unknown, view: string): boolean {
     const mine = (constraints ?? {}) as Record<string, unknown>;
     const shape = this.shapeOf(url);
-    return this.near(method, shape).some((route) => route.url !== url && compete(mine, route.constraints) && shadows(shape, route.shape));
+    // Another route on this very URL counts too when its constraints differ (an exact twin was
+    // refused or left out at registration): the view's own routes do not.
+    return this.near(method, shape).some((routes) => routes.some((route) =>
+      !(route.url === url && (route.view === view || sameConstraints(mine, route.constraints))) && compete(mine, route.constraints) && shadows(shape, route.shape)));
   }
 
   /**
@@ -185,7 +199,7 @@ export class ViewRegistry {
    * what the other routes matching that path serve (Werkzeug's union) — except the methods the
    * view answers 405 for here where its route wins over theirs (those do not reach them).
    */
-  allowFor(url: string, allow: string, refused: readonly string[], constraints: unknown): (path: string) => string {
+  allowFor(url: string, allow: string, refused: readonly string[], constraints: unknown, view: string): (path: string) => string {
     let related: Array<{ route: RouteRecord; hidden: boolean }> | undefined;
     return (path) => {
       // Built at the first request, once every route is known (none can be added after start).
@@ -193,7 +207,7 @@ export class ViewRegistry {
         const mine = (constraints ?? {}) as Record<string, unknown>;
         const shape = this.shapeOf(url);
         related = this.routes
-          .filter((route) => route.url !== url && compete(mine, route.constraints) && sharePaths(shape, route.shape))
+          .filter((route) => !(route.url === url && route.view === view) && compete(mine, route.constraints) && sharePaths(shape, route.shape))
           .map((route) => ({ route, hidden: shadows(shape, route.shape) }));
       }
       if (related.length === 0) return allow;
@@ -251,7 +265,7 @@ export class ViewRegistry {
     let path = routeShape(url);
     if (this.rules.ignoreTrailingSlash && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
     if (this.rules.caseInsensitive) path = path.toLowerCase();
-    return `${method.toUpperCase()} ${path} ${JSON.stringify(constraints ?? {})}`;
+    return `${method.toUpperCase()} ${path} ${constraintKey(constraints)}`;
   }
 }
 

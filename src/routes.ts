@@ -101,7 +101,12 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
     // HEAD through get(): GET's handler, options and hooks, the body dropped.
     claim(['HEAD'], 'serves it through GET', false);
     const onSend = getRoute.onSend === undefined ? [] : Array.isArray(getRoute.onSend) ? getRoute.onSend : [getRoute.onSend];
-    routes.push({ ...getRoute, method: 'HEAD', onSend: [...onSend, dropBody] } as RouteOptions);
+    // Fastify registers a prefixed '/' at both URLs, except for the string 'HEAD' (its own HEAD
+    // routes): there it takes an array, kept out of OpenAPI as @fastify/swagger does for 'HEAD'.
+    const head = path === '/' && app.prefix
+      ? { method: ['HEAD'], schema: { ...(getRoute.schema as object), hide: true } }
+      : { method: 'HEAD' };
+    routes.push({ ...getRoute, ...head, onSend: [...onSend, dropBody] } as RouteOptions);
   }
 
   const automatic: Record<string, unknown> = { url: path, exposeHeadRoute: false, config: config(viewOptions), schema: { hide: true } };
@@ -111,7 +116,7 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   // method is refused, naming the view); which of them get the 405 route is decided below.
   const unserved = claim(app.supportedMethods.filter((m) => !plan.handlers.has(m as HttpMethod) && !(m === 'OPTIONS' && plan.automaticOptions)), 'answers it 405', true);
   const refused: string[] = []; // filled below, once the neighbouring routes are known
-  const allowAt = registry.allowFor(url, plan.allow, refused, constraints);
+  const allowAt = registry.allowFor(url, plan.allow, refused, constraints, name);
   if (answered) {
     // Answered in onRequest, before body parsing: whatever the request carries, OPTIONS gets Allow.
     const automaticOptions = optionsInHook(allowAt);
@@ -135,7 +140,7 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   // another route serves for some URL of this path where a 405 route here would win: the router
   // then decides, as Werkzeug keeps searching past a route that matches the path but not the method.
   registry.later(app, () => {
-    for (const m of unserved) if (!registry.servedElsewhere(m, url, constraints)) refused.push(m);
+    for (const m of unserved) if (!registry.servedElsewhere(m, url, constraints, name)) refused.push(m);
     if (refused.length > 0) app.route(withProblems({ ...automatic, method: refused, ...refusal(view, viewClass, dispatcher, allowAt) } as unknown as RouteOptions));
   });
 }

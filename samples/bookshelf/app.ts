@@ -50,8 +50,13 @@ export async function buildApp({ store, apiKey, logger = false, docs = true, req
     // never ends, or one byte a second): bound the whole request, checked every second (Node's
     // default interval is 30 s), and idle sockets.
     requestTimeout,
-    connectionTimeout: 60_000,
-    serverFactory: (handler) => createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: 1_000 }, handler),
+    serverFactory: (handler) => {
+      const server = createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: 1_000 }, handler);
+      // With a serverFactory, Fastify leaves these to the server: its defaults, set here.
+      server.setTimeout(60_000);
+      server.keepAliveTimeout = 72_000;
+      return server;
+    },
   });
   app.decorate('bookshelfApiKey', apiKey);
   app.setValidatorCompiler(validators());

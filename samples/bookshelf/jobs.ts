@@ -8,7 +8,19 @@ import type { Pool } from 'pg';
 
 /** Creates graphile-worker's schema (its `add_job` function) if it is not there yet. */
 export async function prepareJobs(pool: Pool): Promise<void> {
-  await runMigrations({ pgPool: pool, logger: quiet });
+  // graphile-worker's own migrations do not wait for each other: two processes starting at once
+  // would both create its schema. A session advisory lock makes them take turns.
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(7202)');
+    try {
+      await runMigrations({ pgPool: pool, logger: quiet });
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(7202)');
+    }
+  } finally {
+    client.release();
+  }
 }
 
 /**

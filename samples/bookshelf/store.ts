@@ -29,6 +29,8 @@ export interface Store {
   createBook(input: BookInput): Promise<Book>;
   updateBook(id: number, patch: BookPatch): Promise<Book | undefined>;
   deleteBook(id: number): Promise<boolean>;
+  /** The row's version, raised by every update: what the views' `ETag`s are made of. */
+  versionOf(table: 'authors' | 'books', id: number): Promise<number | undefined>;
 }
 
 /** The one database call the store makes: PGlite's `query` and `pg`'s `Pool.query` both fit. */
@@ -84,7 +86,7 @@ export class SqlStore implements Store {
   }
 
   async updateAuthor(id: number, { name }: AuthorInput): Promise<Author | undefined> {
-    const [author] = await this.rows<Author>('UPDATE authors SET name = $2 WHERE id = $1 RETURNING id, name', [id, name]);
+    const [author] = await this.rows<Author>('UPDATE authors SET name = $2, version = version + 1 WHERE id = $1 RETURNING id, name', [id, name]);
     return author;
   }
 
@@ -133,11 +135,17 @@ export class SqlStore implements Store {
     const [book] = await this.writeBook(patch, () =>
       this.rows<Book>(
         `UPDATE books SET title = coalesce($2, title), isbn = coalesce($3, isbn), year = coalesce($4, year),
-           author_id = coalesce($5, author_id) WHERE id = $1 RETURNING ${BOOK_COLUMNS}`,
+           author_id = coalesce($5, author_id), version = version + 1 WHERE id = $1 RETURNING ${BOOK_COLUMNS}`,
         [id, patch.title ?? null, patch.isbn ?? null, patch.year ?? null, patch.authorId ?? null],
       ),
     );
     return book;
+  }
+
+  async versionOf(table: 'authors' | 'books', id: number): Promise<number | undefined> {
+    const sql = table === 'authors' ? 'SELECT version FROM authors WHERE id = $1' : 'SELECT version FROM books WHERE id = $1';
+    const [row] = await this.rows<{ version: number }>(sql, [id]);
+    return row?.version;
   }
 
   async deleteBook(id: number): Promise<boolean> {
@@ -188,6 +196,11 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        runs integer NOT NULL DEFAULT 1,
        welcomed_at timestamptz NOT NULL DEFAULT now()
      )`,
+  ],
+  [
+    // Raised by every update: the ETag of the row (conditional requests, in the views).
+    'ALTER TABLE authors ADD COLUMN version integer NOT NULL DEFAULT 1',
+    'ALTER TABLE books ADD COLUMN version integer NOT NULL DEFAULT 1',
   ],
 ];
 

@@ -283,6 +283,26 @@ describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) =>
     expect((await call('GET', '/authors')).status).toBe(200);
   });
 
+  it('prevents a lost update: 304 for an unchanged book, 412 for a stale If-Match', async () => {
+    const created = await write('POST', '/books', { title: 'Exhalation', isbn: '9781101947883', year: 2019, authorId: Number(leGuin.split('/').pop()) });
+    expect(created.status).toBe(201);
+    const url = created.headers.get('location')!;
+    const read = await call('GET', url);
+    const etag = read.headers.get('etag')!;
+    expect(etag).toBe('"1"');
+    const unchanged = await fetch(server.url + url, { headers: { 'if-none-match': etag } });
+    expect([unchanged.status, await unchanged.text()]).toEqual([304, '']);
+    // Two clients read version 1; the first change wins, the second is refused instead of overwriting it.
+    const patch = (ifMatch: string, title: string) =>
+      fetch(server.url + url, { method: 'PATCH', headers: { 'content-type': 'application/json', 'x-api-key': KEY, 'if-match': ifMatch }, body: JSON.stringify({ title }) });
+    const first = await patch(etag, 'Exhalation: Stories');
+    expect([first.status, first.headers.get('etag')]).toEqual([200, '"2"']);
+    const second = await patch(etag, 'Exhalation (overwritten)');
+    expect([second.status, ((await second.json()) as { code: string }).code]).toEqual([412, 'FCV_ERR_PRECONDITION_FAILED']);
+    expect((await call('GET', url)).body.title).toBe('Exhalation: Stories');
+    expect((await write('DELETE', url)).status).toBe(204);
+  });
+
   it('finishes a request in flight on SIGTERM, then closes the database and exits 0', async () => {
     // `Expect: 100-continue` makes the server acknowledge the headers before the body is sent:
     // the request is then inside the server for sure when the signal arrives.
@@ -393,7 +413,7 @@ describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) =>
       await db.connect();
       const { rows } = await db.query('SELECT version FROM schema_migrations ORDER BY version');
       await db.end();
-      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      expect(rows.map((row) => row.version)).toEqual([1, 2, 3]);
     } finally {
       await Promise.all(both.map((one) => stop(one)));
       await fresh.tearDown();

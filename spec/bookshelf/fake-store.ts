@@ -37,6 +37,7 @@ export class FakeStore implements Store {
   updateAuthor(id: number, input: AuthorInput) {
     return this.answer(() => {
       const author = this.authors.find((a) => a.id === id);
+      if (author) this.bump('authors', id);
       return author && Object.assign(author, input);
     });
   }
@@ -65,11 +66,20 @@ export class FakeStore implements Store {
     return this.answer(() => {
       const book = this.books.find((b) => b.id === id);
       if (book) this.checkBook(patch, id);
+      if (book) this.bump('books', id);
       return book && Object.assign(book, patch);
     });
   }
   deleteBook(id: number) {
     return this.answer(() => remove(this.books, id));
+  }
+  /** Versions start at 1 and rise with each update, as SqlStore's `version` columns do. */
+  versionOf(table: 'authors' | 'books', id: number) {
+    return this.answer(() => (this[table] as Array<{ id: number }>).some((row) => row.id === id) ? 1 + (this.updates.get(`${table} ${id}`) ?? 0) : undefined);
+  }
+  private readonly updates = new Map<string, number>();
+  private bump(table: 'authors' | 'books', id: number): void {
+    this.updates.set(`${table} ${id}`, (this.updates.get(`${table} ${id}`) ?? 0) + 1);
   }
 
   private booksOf({ authorId }: BookFilter): Book[] {

@@ -1,5 +1,5 @@
 // One process per PGlite folder: the bookshelf's data-directory lock.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,4 +30,34 @@ describe('the data-directory lock', () => {
     expect((await readFile(`${dir}.lock`, 'utf8')).trim()).toBe(String(process.pid));
     await release();
   });
+
+  it('takes over a lock naming this pid that this process does not hold (a container restarted)', async () => {
+    const dir = join(root, 'data');
+    await writeFile(`${dir}.lock`, `${process.pid}\n`);
+    const release = await lockDataDir(dir);
+    await expect(lockDataDir(dir)).rejects.toThrow(DataDirLockedError);
+    await release();
+  });
+
+  it('lets exactly one of two processes take over a stale lock at once', async () => {
+    const dir = join(root, 'data');
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const contender = `require('${join(__dirname, '../../samples/bookshelf/lock.ts').replace(/\\/g, '/')}').lockDataDir(process.argv[1])` +
+      `.then(() => { process.stdout.write('got'); setTimeout(() => process.exit(0), 1500); }, (e) => { process.stdout.write(e.code ?? e.message); process.exit(0); })`;
+    for (let round = 0; round < 6; round++) {
+      await writeFile(`${dir}.lock`, `${gone}\n`);
+      const results = await Promise.all([0, 1].map(() => new Promise<string>((done) => {
+        const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', contender, dir], { cwd: join(__dirname, '../..') });
+        let out = '';
+        child.stdout.on('data', (chunk) => (out += chunk));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.on('exit', () => {
+          clearTimeout(timer);
+          done(out);
+        });
+      })));
+      expect(results.sort()).toEqual(['BOOKSHELF_DATA_DIR_LOCKED', 'got']);
+      await rm(`${dir}.lock`, { force: true });
+    }
+  }, 120_000);
 });

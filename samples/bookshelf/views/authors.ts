@@ -1,12 +1,13 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import type { FastifyReply } from 'fastify';
-import { MethodView, VerbOptions, ViewRequest } from '../../../src'; // in your app: 'fastify-class-views'
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MethodView, VerbOptions, ViewRequest, strongETag } from '../../../src'; // in your app: 'fastify-class-views'
 import { notFound } from '../errors';
 import { Author, AuthorDetail, AuthorInput, ErrorReply, IdParams, NoContent, PageQuery, pageOf } from '../schemas';
 import type { Store } from '../store';
 import { apiKeySecurity, requireApiKey } from './api-key';
 import { pageLinks } from './pagination';
 import { serverTiming } from './server-timing';
+import { setVersion } from './versions';
 
 const tags = ['authors'];
 
@@ -80,6 +81,16 @@ export class AuthorItem extends MethodView {
     super();
   }
 
+  /**
+   * The author's version, for `PUT` and `DELETE` with `If-Match` (a stale one is a 412). Not for
+   * `GET`: its answer embeds the author's books, whose changes the author's version does not see.
+   */
+  override async validators(request: FastifyRequest<{ Params: { id: number } }>) {
+    if (request.method === 'GET' || request.method === 'HEAD') return undefined;
+    const version = await this.store.versionOf('authors', request.params.id);
+    return version === undefined ? undefined : { etag: strongETag(version) };
+  }
+
   override async get(request: ViewRequest<typeof readAuthor, JsonSchemaToTsProvider>): Promise<AuthorDetail> {
     const { id } = request.params;
     // Three independent queries, started together: the reply waits for the slowest, not the sum.
@@ -92,9 +103,10 @@ export class AuthorItem extends MethodView {
     return { ...author, bookCount, books, booksUrl: request.server.urlFor('books', { authorId: id }) };
   }
 
-  override async put(request: ViewRequest<typeof renameAuthor, JsonSchemaToTsProvider>): Promise<Author> {
+  override async put(request: ViewRequest<typeof renameAuthor, JsonSchemaToTsProvider>, reply: FastifyReply): Promise<Author> {
     const author = await this.store.updateAuthor(request.params.id, request.body);
     if (!author) throw notFound('author', request.params.id);
+    await setVersion(reply, this.store, 'authors', author.id);
     return author;
   }
 

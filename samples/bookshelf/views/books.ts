@@ -1,12 +1,13 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import type { FastifyReply } from 'fastify';
-import { MethodView, VerbOptions, ViewRequest } from '../../../src'; // in your app: 'fastify-class-views'
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MethodView, VerbOptions, ViewRequest, strongETag } from '../../../src'; // in your app: 'fastify-class-views'
 import { notFound } from '../errors';
 import { Book, BookInput, BookPatch, BookQuery, ErrorReply, IdParams, NoContent, pageOf } from '../schemas';
 import type { Store } from '../store';
 import { apiKeySecurity, requireApiKey } from './api-key';
 import { pageLinks } from './pagination';
 import { serverTiming } from './server-timing';
+import { setVersion } from './versions';
 
 const tags = ['books'];
 
@@ -81,15 +82,26 @@ export class BookItem extends MethodView {
     super();
   }
 
+  /**
+   * The book's version as its ETag: `GET` with a matching `If-None-Match` is a 304, and `PATCH`
+   * or `DELETE` with a stale `If-Match` a 412 — two clients editing one book cannot overwrite
+   * each other's change unseen.
+   */
+  override async validators(request: FastifyRequest<{ Params: { id: number } }>) {
+    const version = await this.store.versionOf('books', request.params.id);
+    return version === undefined ? undefined : { etag: strongETag(version) };
+  }
+
   override async get(request: ViewRequest<typeof readBook, JsonSchemaToTsProvider>): Promise<Book> {
     const book = await this.store.getBook(request.params.id);
     if (!book) throw notFound('book', request.params.id);
     return book;
   }
 
-  override async patch(request: ViewRequest<typeof updateBook, JsonSchemaToTsProvider>): Promise<Book> {
+  override async patch(request: ViewRequest<typeof updateBook, JsonSchemaToTsProvider>, reply: FastifyReply): Promise<Book> {
     const book = await this.store.updateBook(request.params.id, request.body);
     if (!book) throw notFound('book', request.params.id);
+    await setVersion(reply, this.store, 'books', book.id);
     return book;
   }
 
