@@ -149,7 +149,7 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
 // keeps its whole scope alive, and with thousands of views that scope adds up.
 
 function optionsInHook(allowAt: (path: string) => string) {
-  return (_request: FastifyRequest, reply: FastifyReply) => answerOptions(reply, allowAt(pathOf(_request.url)));
+  return (request: FastifyRequest, reply: FastifyReply) => answerOptions(reply, allowAt(pathOf(request.url)));
 }
 
 function refusal(view: ViewFunction, viewClass: ViewClass, dispatcher: EnsureSync, allowAt: (path: string) => string) {
