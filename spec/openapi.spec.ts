@@ -107,3 +107,39 @@ describe('operationIds', () => {
     expect([doc.paths['/t'].get.operationId, doc.paths['/t'].post.operationId]).toEqual(['thingsGet', 'thingsPost']);
   });
 });
+
+describe('OpenAPI for a view with validators', () => {
+  it('documents the conditional request headers and the 304, 412 and 428 answers', async () => {
+    class Item extends MethodView {
+      static override requirePreconditions = ['PUT'] as const;
+      static override verbOptions = {
+        get: { schema: { response: { 200: { type: 'object', properties: { id: { type: 'integer' } } } } } },
+        put: { schema: { response: { 200: { type: 'object', properties: { id: { type: 'integer' } } } } } },
+      };
+      validators() {
+        return { etag: '"1"' };
+      }
+      get() {
+        return { id: 1 };
+      }
+      put() {
+        return { id: 1 };
+      }
+    }
+    const app = Fastify();
+    await app.register(swagger, { openapi: { info: { title: 'Items', version: '1.0.0' } } });
+    await app.register(fastifyViews);
+    app.addView('/items/:id', Item.asView('item'));
+    await app.ready();
+    const doc = JSON.parse(JSON.stringify(app.swagger())) as Document;
+    const { get, put } = doc.paths['/items/{id}'];
+    expect(Object.keys(get.responses ?? {}).sort()).toEqual(['200', '304', '412']);
+    expect(Object.keys(put.responses ?? {}).sort()).toEqual(['200', '412', '428']);
+    expect(get.parameters?.filter((p) => p.in === 'header').map((p) => p.name).sort()).toEqual(['if-match', 'if-modified-since', 'if-none-match', 'if-unmodified-since']);
+    // Described, not constrained: the view still answers as before.
+    expect((await app.inject({ url: '/items/1', headers: { 'if-none-match': '"1"' } })).statusCode).toBe(304);
+    expect((await app.inject('/items/1')).json()).toEqual({ id: 1 });
+    expect((await app.inject({ method: 'PUT', url: '/items/1' })).statusCode).toBe(428);
+    await app.close();
+  });
+});

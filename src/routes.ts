@@ -92,7 +92,7 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
     : undefined;
   for (const route of viewRoutes(app, registry, viewClass, name, plan, served, viewOptions)) {
     claim(route.methods, 'serves it', false);
-    const hooks = conditional ? mergeRouteOptions(route.options, conditional) : route.options;
+    const hooks = conditional ? conditionalRoute(mergeRouteOptions(route.options, conditional), route.methods, viewClass.requirePreconditions ?? []) : route.options;
     const options = { ...hooks, method: route.methods, url: path, handler: handlerFor(route.handler), exposeHeadRoute: false, config: config(route.options) };
     if (route.methods.includes('GET')) getRoute = options as RouteOptions;
     routes.push(options as RouteOptions);
@@ -143,6 +143,38 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
     for (const m of unserved) if (!registry.servedElsewhere(m, url, constraints, name)) refused.push(m);
     if (refused.length > 0) app.route(withProblems({ ...automatic, method: refused, ...refusal(view, viewClass, dispatcher, allowAt) } as unknown as RouteOptions));
   });
+}
+
+const ERROR_FIELDS = {
+  statusCode: { type: 'integer' }, code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' },
+  type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' },
+} as const;
+
+const CONDITIONAL_HEADERS = {
+  'if-match': { type: 'string', description: 'Apply only if the resource still has one of these ETags (else 412)' },
+  'if-none-match': { type: 'string', description: 'GET/HEAD: 304 if the resource still has one of these ETags' },
+  'if-unmodified-since': { type: 'string', description: 'Apply only if not modified since this HTTP-date (else 412)' },
+  'if-modified-since': { type: 'string', description: 'GET/HEAD: 304 if not modified since this HTTP-date' },
+} as const;
+
+/**
+ * The OpenAPI side of a view with `validators`: the conditional request headers, and the
+ * 304 / 412 / 428 answers it may give (where the verb's schema does not describe them already).
+ * Described, not constrained: the schemas accept any value.
+ */
+function conditionalRoute(options: Record<string, unknown>, methods: readonly string[], required: readonly string[]): Record<string, unknown> {
+  const schema = (options.schema ?? {}) as Record<string, unknown> & { headers?: { properties?: object }; response?: Record<string, unknown> };
+  if ((schema as { hide?: boolean }).hide) return options;
+  const headers = { type: 'object', ...schema.headers, properties: { ...CONDITIONAL_HEADERS, ...schema.headers?.properties } };
+  // Without response schemas, @fastify/swagger documents a default 200: adding these would hide it.
+  if (schema.response === undefined) return { ...options, schema: { ...schema, headers } };
+  // Fastify's error shape and the problem+json members: what either way of answering sends.
+  const errorBody = (description: string) => ({ description, type: 'object', properties: ERROR_FIELDS });
+  const response: Record<string, unknown> = { ...schema.response };
+  if (methods.some((m) => m === 'GET' || m === 'HEAD')) response[304] ??= { description: 'Not Modified: the ETag or date the client sent is still current', type: 'null' };
+  response[412] ??= errorBody('Precondition Failed: the resource changed since the ETag or date the client sent');
+  if (methods.some((m) => required.includes(m))) response[428] ??= errorBody('Precondition Required: send If-Match with the ETag you read');
+  return { ...options, schema: { ...schema, headers, response } };
 }
 
 // The functions a view's automatic routes keep are made apart from `addViewRoutes`: a closure
