@@ -348,3 +348,24 @@ describe('HEAD with an overridden dispatchRequest', () => {
     expect([head.statusCode, head.headers['x-options'], head.headers['x-around']]).toEqual([200, 'head', 'yes']);
   });
 });
+
+describe('the 405 of a view whose viewClass is swapped after addView', () => {
+  it('answers with the registered class’s methodNotAllowed, compiled at the first 405', async () => {
+    class Registered extends Resource {
+      override methodNotAllowed() {
+        return { from: 'registered' };
+      }
+    }
+    class Swapped extends Resource {
+      override methodNotAllowed() {
+        return { from: 'swapped' };
+      }
+    }
+    const view: ViewFunction = Registered.asView('registered');
+    const app = await serve('/swap', view);
+    await app.ready();
+    view.viewClass = Swapped;
+    const response = await app.inject({ method: 'PUT', url: '/swap' });
+    expect([response.statusCode, response.json()]).toEqual([405, { from: 'registered' }]);
+  });
+});

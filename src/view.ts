@@ -298,7 +298,7 @@ function compile(fn: ViewFunction, state: ViewState, viewClass: ViewClass, dispa
     if (args.length === 0) return function view(request, reply) { return checked(target.call(new Class(), request, reply), reply, target, viewClass); };
     return function viewWithArguments(request, reply) { return checked(target.call(new Class(...args), request, reply), reply, target, viewClass); };
   }
-  const build = factory ?? (shared ? () => shared : () => instantiate(viewClass, args));
+  const build = instanceBuilder(fn, viewClass);
   return function servedView(request, reply) {
     const target = handler ?? verbs![request.method] ?? fallback;
     const self = build(request);
