@@ -110,6 +110,12 @@ export const errors = {
     '%s needs the fastifyViews plugin: register it first, at the root (await app.register(fastifyViews))',
     500,
   ),
+  /** Registration: a schema in a view's route has an `$id` another, different schema of the context already has. */
+  FCV_ERR_SCHEMA_ID_TAKEN: createError<'FCV_ERR_SCHEMA_ID_TAKEN', 500, [string, string]>(
+    'FCV_ERR_SCHEMA_ID_TAKEN',
+    "View '%s': the schema $id '%s' already names a different schema in this context; give one of them another $id",
+    500,
+  ),
   /** Registration: a plugin or `addView` option is wrong or cannot be honoured. */
   FCV_ERR_INVALID_OPTION: createError<'FCV_ERR_INVALID_OPTION', 500, [string, string]>(
     'FCV_ERR_INVALID_OPTION',

@@ -20,6 +20,7 @@ import { MethodView, VERBS } from './method-view';
 import type { Verb, VerbHandler, VerbOptions } from './method-view';
 import { ensureSync } from './ensure-sync';
 import { strongETag } from './conditional';
+import { componentName } from './openapi';
 import type { Validators } from './conditional';
 import type { EnsureSync } from './ensure-sync';
 import type { ViewRouteOptions, VerbRouteOptions } from './route-options';
@@ -39,7 +40,7 @@ fp(fastifyViews, { fastify: '5.x', name: 'fastify-class-views' });
 
 declare namespace fastifyViews {
   export { fastifyViews, fastifyViews as default };
-  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors, strongETag };
+  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors, strongETag, componentName };
   export type {
     FastifyViewsOptions, ViewEntry, ViewRegistration, RouteDecoratorOptions, RouteMetadata,
     HttpMethod, ViewClass, ViewDecorator, ViewFactory, ViewFunction, ViewHandler, ViewStatics,
@@ -63,4 +64,5 @@ module.exports.VERBS = VERBS;
 module.exports.ensureSync = ensureSync;
 module.exports.errors = errors;
 module.exports.strongETag = strongETag;
+module.exports.componentName = componentName;
 export = fastifyViews;

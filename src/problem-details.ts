@@ -56,6 +56,8 @@ export function problemDetailsHandler(contextDefault: unknown) {
     else reply.log.info({ res: reply, err: error }, error.message);
     const headers = (error as FastifyError & { headers?: Record<string, string> }).headers;
     if (headers) reply.headers(headers);
-    return reply.code(status).type('application/problem+json').send(problemOf(error, request, status));
+    // Serialized whole, not by the route's response schema for this status: one written for
+    // Fastify's error shape would drop the problem's members.
+    return reply.code(status).type('application/problem+json').serializer(JSON.stringify).send(problemOf(error, request, status));
   };
 }

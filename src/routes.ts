@@ -9,6 +9,7 @@ import { Owner, ViewRegistry, pascal } from './registry';
 import { ViewRouteOptions, checkRouteOptions, mergeRouteOptions } from './route-options';
 import { ViewClass, ViewFunction, ViewHandler, ViewPlan, instanceBuilder, isViewFunction, planView, serveView } from './view';
 import { preconditionsHook, validatorHeaders } from './conditional';
+import { describeRoute } from './openapi';
 
 /** Options the automatic OPTIONS and 405 routes share with the view; its hooks and schema do not apply there. */
 const AUTOMATIC_ROUTE_OPTIONS = ['constraints', 'prefixTrailingSlash', 'logLevel', 'logSerializers', 'errorHandler', 'childLoggerFactory'] as const;
@@ -92,8 +93,12 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
     : undefined;
   for (const route of viewRoutes(app, registry, viewClass, name, plan, served, viewOptions)) {
     claim(route.methods, 'serves it', false);
-    const hooks = conditional ? conditionalRoute(mergeRouteOptions(route.options, conditional), route.methods, viewClass.requirePreconditions ?? []) : route.options;
-    const options = { ...hooks, method: route.methods, url: path, handler: handlerFor(route.handler), exposeHeadRoute: false, config: config(route.options) };
+    const hooks = conditional ? mergeRouteOptions(route.options, conditional) : route.options;
+    const described = describeRoute(app, hooks, {
+      methods: route.methods, viewName: name, problemDetails: registry.problemDetails,
+      conditional: conditional ? viewClass.requirePreconditions ?? [] : undefined,
+    });
+    const options = { ...described, method: route.methods, url: path, handler: handlerFor(route.handler), exposeHeadRoute: false, config: config(route.options) };
     if (route.methods.includes('GET')) getRoute = options as RouteOptions;
     routes.push(options as RouteOptions);
   }
@@ -145,38 +150,6 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   });
 }
 
-const ERROR_FIELDS = {
-  statusCode: { type: 'integer' }, code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' },
-  type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' },
-} as const;
-
-const CONDITIONAL_HEADERS = {
-  'if-match': { type: 'string', description: 'Apply only if the resource still has one of these ETags (else 412)' },
-  'if-none-match': { type: 'string', description: 'GET/HEAD: 304 if the resource still has one of these ETags' },
-  'if-unmodified-since': { type: 'string', description: 'Apply only if not modified since this HTTP-date (else 412)' },
-  'if-modified-since': { type: 'string', description: 'GET/HEAD: 304 if not modified since this HTTP-date' },
-} as const;
-
-/**
- * The OpenAPI side of a view with `validators`: the conditional request headers, and the
- * 304 / 412 / 428 answers it may give (where the verb's schema does not describe them already).
- * Described, not constrained: the schemas accept any value.
- */
-function conditionalRoute(options: Record<string, unknown>, methods: readonly string[], required: readonly string[]): Record<string, unknown> {
-  const schema = (options.schema ?? {}) as Record<string, unknown> & { headers?: { properties?: object }; response?: Record<string, unknown> };
-  if ((schema as { hide?: boolean }).hide) return options;
-  const headers = { type: 'object', ...schema.headers, properties: { ...CONDITIONAL_HEADERS, ...schema.headers?.properties } };
-  // Without response schemas, @fastify/swagger documents a default 200: adding these would hide it.
-  if (schema.response === undefined) return { ...options, schema: { ...schema, headers } };
-  // Fastify's error shape and the problem+json members: what either way of answering sends.
-  const errorBody = (description: string) => ({ description, type: 'object', properties: ERROR_FIELDS });
-  const response: Record<string, unknown> = { ...schema.response };
-  if (methods.some((m) => m === 'GET' || m === 'HEAD')) response[304] ??= { description: 'Not Modified: the ETag or date the client sent is still current', type: 'null' };
-  response[412] ??= errorBody('Precondition Failed: the resource changed since the ETag or date the client sent');
-  if (methods.some((m) => required.includes(m))) response[428] ??= errorBody('Precondition Required: send If-Match with the ETag you read');
-  return { ...options, schema: { ...schema, headers, response } };
-}
-
 // The functions a view's automatic routes keep are made apart from `addViewRoutes`: a closure
 // keeps its whole scope alive, and with thousands of views that scope adds up.
 
@@ -192,16 +165,26 @@ function refusal(view: ViewFunction, viewClass: ViewClass, dispatcher: EnsureSyn
 }
 
 /**
- * A `View` is one route for all its methods. A `MethodView` is one route per verb, each with
- * the view's options merged with its own (`static verbOptions` and `@schema`), and an
- * `operationId` for OpenAPI. `HEAD` by `get()` is not here: it follows GET's route.
+ * One route per method. A `View`'s share its options and handler; a `MethodView`'s each have
+ * the view's options merged with the verb's own (`static verbOptions` and `@schema`). Each
+ * has an `operationId` for OpenAPI. `HEAD` by `get()` is not here: it follows GET's route.
  */
 function viewRoutes(app: FastifyInstance, registry: ViewRegistry, viewClass: ViewClass, name: string, plan: ViewPlan, served: HttpMethod[], viewOptions: Record<string, unknown>): ViewRoute[] {
+  const viewOperationId = (viewOptions.schema as { operationId?: string } | undefined)?.operationId;
+  // One operationId per method, unique in the app (OpenAPI requires it): view name + verb, or
+  // the view-level one + verb, qualified by the prefix when a sibling took it.
+  const operationId = (verb: string) => registry.uniqueOperationId(viewOperationId ? viewOperationId + pascal(verb) : verb + pascal(name), app.prefix);
   if (!(viewClass.prototype instanceof MethodView)) {
-    return served.length === 0 ? [] : [{ methods: served, handler: plan.handlers.get(served[0])!, options: viewOptions }];
+    // A View is one handler for all its methods, yet a route per method: each its operationId
+    // (a View serving one method keeps the operationId it was given).
+    const handler = served.length > 0 ? plan.handlers.get(served[0])! : undefined;
+    return served.map((m) => {
+      const schema = viewOptions.schema as Record<string, unknown> | undefined;
+      const id = viewOperationId !== undefined && served.length === 1 ? viewOperationId : operationId(m.toLowerCase());
+      return { methods: [m], handler: handler!, options: { ...viewOptions, schema: { ...schema, operationId: id } } };
+    });
   }
   const verbOptions = (viewClass as unknown as typeof MethodView).verbOptions;
-  const viewOperationId = (viewOptions.schema as { operationId?: string } | undefined)?.operationId;
   return served.map((m) => {
     const handler = plan.handlers.get(m)!;
     const verb = m.toLowerCase() as Verb;
@@ -210,12 +193,7 @@ function viewRoutes(app: FastifyInstance, registry: ViewRegistry, viewClass: Vie
     const options = mergeRouteOptions(viewOptions, ...own);
     const schema = options.schema as Record<string, unknown> | undefined;
     const ownOperationId = own.some((layer) => (layer?.schema as { operationId?: string } | undefined)?.operationId !== undefined);
-    if (!ownOperationId) {
-      // One operationId per verb, unique in the app (OpenAPI requires it): view name + verb,
-      // or the view-level one + verb, qualified by the prefix when a sibling took it.
-      const wanted = viewOperationId ? viewOperationId + pascal(verb) : verb + pascal(name);
-      options.schema = { ...schema, operationId: registry.uniqueOperationId(wanted, app.prefix) };
-    }
+    if (!ownOperationId) options.schema = { ...schema, operationId: operationId(verb) };
     return { methods: [m], handler, options };
   });
 }

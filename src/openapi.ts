@@ -1,0 +1,217 @@
+import type { FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { errors } from './errors';
+
+/**
+ * How a view's routes describe themselves to @fastify/swagger. Everything here shapes the
+ * route's `schema` once, at registration: the request path pays nothing.
+ *
+ * - every response the verb declares gets a description (the status's reason phrase unless the
+ *   schema has one), so that no operation says "Default Response";
+ * - a schema with an `$id` in a body or a response becomes a shared schema (`addSchema`) the
+ *   route refers to, so that it is a named component of the document;
+ * - a view with `validators` documents its conditional request headers, `ETag`/`Last-Modified`,
+ *   and the 304 / 412 / 428 it may answer;
+ * - with `problemDetails: true`, the error responses are `application/problem+json`.
+ */
+export interface RouteDescription {
+  /** The methods of the route. */
+  methods: readonly string[];
+  /** For a view with `validators`: the methods that must send `If-Match` (428 otherwise). */
+  conditional?: readonly string[];
+  /** Errors are answered as problem+json. */
+  problemDetails: boolean;
+  /** The view, named in errors. */
+  viewName: string;
+}
+
+type Schema = Record<string, unknown>;
+
+const RANGES: Record<string, string> = { '1': 'Informational', '2': 'Success', '3': 'Redirection', '4': 'Client Error', '5': 'Server Error' };
+
+/** The description of a response without one: `Not Found` for 404, `Client Error` for `4xx`. */
+export function reasonPhrase(status: string): string {
+  if (status === 'default') return 'Any other response';
+  if (/^[1-5]xx$/i.test(status)) return RANGES[status[0]];
+  return STATUS_CODES[status] ?? `Status ${status}`;
+}
+
+const ERROR_SHAPE = {
+  type: 'object',
+  properties: { statusCode: { type: 'integer' }, code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' } },
+} as const;
+
+const PROBLEM_SHAPE = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' }, code: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', properties: { in: { type: 'string' }, pointer: { type: 'string' }, detail: { type: 'string' } } } },
+  },
+} as const;
+
+const CONDITIONAL_HEADERS = {
+  'if-match': { type: 'string', description: 'Apply only if the resource still has one of these ETags (else 412)' },
+  'if-none-match': { type: 'string', description: 'GET/HEAD: 304 if the resource still has one of these ETags' },
+  'if-unmodified-since': { type: 'string', description: 'Apply only if not modified since this HTTP-date (else 412)' },
+  'if-modified-since': { type: 'string', description: 'GET/HEAD: 304 if not modified since this HTTP-date' },
+} as const;
+
+const VALIDATOR_HEADERS = {
+  ETag: { type: 'string', description: 'The entity tag of the resource as sent: send it back in If-Match or If-None-Match' },
+  'Last-Modified': { type: 'string', description: 'When the resource last changed (HTTP-date)' },
+} as const;
+
+/** `options` with its `schema` described as above (a new object: the view's own stay untouched). */
+export function describeRoute(app: FastifyInstance, options: Schema, description: RouteDescription): Schema {
+  const schema = options.schema as (Schema & { hide?: boolean; headers?: Schema; response?: Schema; body?: unknown }) | undefined;
+  if (schema === undefined) {
+    return description.conditional ? { ...options, schema: { headers: conditionalHeaders(undefined) } } : options;
+  }
+  if (schema.hide) return options;
+  const described: Schema = { ...schema };
+  const shared = sharedSchemas(app, options, description.viewName);
+  if (shared.body && schema.body !== undefined) described.body = shared.body(schema.body);
+  if (description.conditional) described.headers = conditionalHeaders(schema.headers);
+  // Without response schemas @fastify/swagger documents a default 200: adding entries would hide it.
+  if (schema.response !== undefined) {
+    let response = { ...(schema.response as Schema) };
+    if (shared.response) for (const status of Object.keys(response)) response[status] = shared.response(response[status]);
+    if (description.conditional) response = conditionalResponses(response, description);
+    for (const status of Object.keys(response)) {
+      let entry = response[status] as Schema;
+      if (description.problemDetails && isError(status)) entry = asProblem(entry);
+      if (!hasDescription(app, entry)) entry = { ...entry, description: reasonPhrase(status) };
+      response[status] = entry;
+    }
+    described.response = response;
+  }
+  return { ...options, schema: described };
+}
+
+function conditionalHeaders(headers: Schema | undefined): Schema {
+  return { type: 'object', ...headers, properties: { ...CONDITIONAL_HEADERS, ...(headers?.properties as Schema | undefined) } };
+}
+
+/** 304 on GET/HEAD, 412, and 428 where preconditions are required; ETag/Last-Modified on GET/HEAD success. */
+function conditionalResponses(declared: Schema, { methods, conditional = [], problemDetails }: RouteDescription): Schema {
+  const response = { ...declared };
+  const errorBody = (text: string) => ({ description: text, ...(problemDetails ? PROBLEM_SHAPE : ERROR_SHAPE) });
+  if (methods.some((m) => m === 'GET' || m === 'HEAD')) {
+    for (const status of Object.keys(response)) {
+      if (/^2/.test(status)) response[status] = withHeaders(response[status] as Schema, VALIDATOR_HEADERS);
+    }
+    response[304] ??= { description: 'Not Modified: the ETag or date the client sent is still current', type: 'null', headers: VALIDATOR_HEADERS };
+  }
+  response[412] ??= errorBody('Precondition Failed: the resource changed since the ETag or date the client sent');
+  if (methods.some((m) => conditional.includes(m))) response[428] ??= errorBody('Precondition Required: send If-Match with the ETag you read');
+  return response;
+}
+
+function withHeaders(entry: Schema, headers: Schema): Schema {
+  return { ...entry, headers: { ...headers, ...(entry.headers as Schema | undefined) } };
+}
+
+function isError(status: string): boolean {
+  return /^[45]/.test(status);
+}
+
+/** An error entry as problem+json (an entry already keyed by content type is the user's own). */
+function asProblem(entry: Schema): Schema {
+  if (entry.content !== undefined) return entry;
+  const { description, headers } = entry;
+  return {
+    ...(description === undefined ? {} : { description }),
+    ...(headers === undefined ? {} : { headers }),
+    content: { 'application/problem+json': { schema: PROBLEM_SHAPE } },
+  };
+}
+
+function hasDescription(app: FastifyInstance, entry: Schema): boolean {
+  if (typeof entry.description === 'string') return true;
+  if (typeof entry.$ref !== 'string') return false;
+  const target = app.getSchema(entry.$ref.replace(/#$/, '')) as Schema | undefined;
+  return typeof target?.description === 'string';
+}
+
+// Named schemas -------------------------------------------------------------------------------
+
+/** The symbol Fastify keeps a context's schema controller under (not exported by Fastify). */
+function schemaController(app: FastifyInstance): { isCustomValidatorCompiler?: boolean; isCustomSerializerCompiler?: boolean } | undefined {
+  const key = Object.getOwnPropertySymbols(Object.getPrototypeOf(app)).concat(Object.getOwnPropertySymbols(app)).find((s) => s.description === 'fastify.schemaController');
+  return key === undefined ? undefined : (app as unknown as Record<symbol, never>)[key];
+}
+
+/**
+ * A replacer per part whose compiler resolves shared schemas: Fastify's own do; a compiler set
+ * with `setValidatorCompiler`/`setSerializerCompiler` (on the context or the route) may not,
+ * and there the schemas stay inline, exactly as written.
+ */
+function sharedSchemas(app: FastifyInstance, options: Schema, viewName: string): { body?: (s: unknown) => unknown; response?: (s: unknown) => unknown } {
+  const controller = schemaController(app);
+  const share = (node: unknown) => shareNamed(app, node, viewName);
+  return {
+    body: controller && !controller.isCustomValidatorCompiler && options.validatorCompiler === undefined ? share : undefined,
+    response: controller && !controller.isCustomSerializerCompiler && options.serializerCompiler === undefined
+      ? (entry) => {
+        const content = (entry as Schema | undefined)?.content as Record<string, Schema> | undefined;
+        if (content === undefined || typeof content !== 'object') return share(entry);
+        return { ...(entry as Schema), content: Object.fromEntries(Object.entries(content).map(([type, media]) => [type, { ...media, schema: share(media.schema) }])) };
+      }
+      : undefined,
+  };
+}
+
+const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
+const SUBSCHEMAS = ['items', 'additionalItems', 'additionalProperties', 'contains', 'not', 'if', 'then', 'else', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties'];
+const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items'];
+
+/**
+ * `node` with each schema that has an `$id` replaced by a `$ref` to it, added to the context's
+ * shared schemas (once: the same `$id` may name only one schema). Containers are copied on the
+ * way down; a schema with no `$id` inside comes back as the same object.
+ */
+function shareNamed(app: FastifyInstance, node: unknown, viewName: string): unknown {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
+  const schema = node as Schema;
+  const id = schema.$id;
+  if (typeof id === 'string' && id !== '' && !id.startsWith('#')) {
+    const known = app.getSchema(id);
+    if (known === undefined) app.addSchema(schema);
+    else if (known !== schema && JSON.stringify(known) !== JSON.stringify(schema)) throw new errors.FCV_ERR_SCHEMA_ID_TAKEN(viewName, id);
+    return { $ref: id.includes('#') ? id : `${id}#` };
+  }
+  let copy: Schema | undefined;
+  const set = (key: string, value: unknown) => {
+    if (value !== schema[key]) (copy ??= { ...schema })[key] = value;
+  };
+  for (const key of SUBSCHEMA_MAPS) {
+    const map = schema[key];
+    if (map === null || typeof map !== 'object' || Array.isArray(map)) continue;
+    let changed: Schema | undefined;
+    for (const [name, sub] of Object.entries(map)) {
+      const shared = shareNamed(app, sub, viewName);
+      if (shared !== sub) (changed ??= { ...(map as Schema) })[name] = shared;
+    }
+    if (changed) set(key, changed);
+  }
+  for (const key of SUBSCHEMAS) if (!Array.isArray(schema[key])) set(key, shareNamed(app, schema[key], viewName));
+  for (const key of SUBSCHEMA_LISTS) {
+    const list = schema[key];
+    if (!Array.isArray(list)) continue;
+    const shared = list.map((sub) => shareNamed(app, sub, viewName));
+    if (shared.some((sub, i) => sub !== list[i])) set(key, shared);
+  }
+  return copy ?? schema;
+}
+
+/**
+ * For @fastify/swagger's `refResolver.buildLocalReference`: components named after their
+ * `$id` (`Book`, not `def-0`), so that generated clients get named types. Characters OpenAPI
+ * does not allow in a component name become `_`.
+ *
+ * @example
+ * await app.register(swagger, { openapi: { … }, refResolver: { buildLocalReference: componentName } });
+ */
+export function componentName(json: { $id?: unknown }, _baseUri: unknown, _fragment: unknown, i: number): string {
+  return typeof json.$id === 'string' && json.$id !== '' ? json.$id.replace(/[^A-Za-z0-9._-]/g, '_') : `def-${i}`;
+}
