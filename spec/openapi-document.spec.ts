@@ -156,6 +156,40 @@ describe('named schemas', () => {
     expect((await app.inject('/shelf')).json()).toEqual({ title: 'Emma' });
   });
 
+  it('are still themselves in a response that adds headers or its own description', async () => {
+    class Created extends MethodView {
+      static override verbOptions = {
+        post: { schema: { response: { 201: { ...Book, headers: { Location: { type: 'string' } } }, 200: { ...Book, description: 'Already there' } } } },
+      };
+      post() {
+        return { title: 'Dune' };
+      }
+    }
+    const { doc } = await documented((app) => {
+      app.addView('/books', Books.asView('books'));
+      app.addView('/created', Created.asView('created'));
+    });
+    const { responses } = doc.paths['/created'].post;
+    expect(responses['201'].content?.['application/json'].schema).toEqual({ $ref: '#/components/schemas/Book' });
+    expect(Object.keys(responses['201'].headers ?? {})).toEqual(['Location']);
+    expect(responses['200'].description).toBe('Already there');
+    expect(Object.keys(doc.components.schemas ?? {})).toEqual(['Book']);
+  });
+
+  it('may contain named schemas, each shared once', async () => {
+    const Shelf = { $id: 'Shelf', type: 'object', properties: { books: { type: 'array', items: Book } } } as const;
+    class Shelves extends MethodView {
+      static override verbOptions = { get: { schema: { response: { 200: Shelf, 201: Book } } } };
+      get() {
+        return { books: [{ title: 'Emma', hidden: 1 }] };
+      }
+    }
+    const { app, doc } = await documented((app) => app.addView('/shelves', Shelves.asView('shelves')));
+    expect(Object.keys(doc.components.schemas ?? {}).sort()).toEqual(['Book', 'Shelf']);
+    expect(doc.components.schemas?.Shelf).toMatchObject({ properties: { books: { items: { $ref: '#/components/schemas/Book' } } } });
+    expect((await app.inject('/shelves')).json()).toEqual({ books: [{ title: 'Emma' }] });
+  });
+
   it('are refused when one $id names two different schemas', async () => {
     class Other extends MethodView {
       static override verbOptions = { get: { schema: { response: { 200: { ...Book, properties: { name: { type: 'string' } } } } } } };

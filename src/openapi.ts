@@ -154,11 +154,30 @@ function sharedSchemas(app: FastifyInstance, options: Schema, viewName: string):
     response: controller && !controller.isCustomSerializerCompiler && options.serializerCompiler === undefined
       ? (entry) => {
         const content = (entry as Schema | undefined)?.content as Record<string, Schema> | undefined;
-        if (content === undefined || typeof content !== 'object') return share(entry);
+        if (content === undefined || typeof content !== 'object') return shareResponse(entry, share);
         return { ...(entry as Schema), content: Object.fromEntries(Object.entries(content).map(([type, media]) => [type, { ...media, schema: share(media.schema) }])) };
       }
       : undefined,
   };
+}
+
+/**
+ * A response entry is a body schema plus what describes the response: `{ ...Book, headers }`
+ * (or with its own `description`) is still `Book`, referred to with those kept beside the `$ref`.
+ */
+function shareResponse(entry: unknown, share: (node: unknown) => unknown): unknown {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return entry;
+  const { headers, ...body } = entry as Schema;
+  const shared = share(body) as Schema;
+  if (shared === body) return entry;
+  const described = typeof shared.$ref === 'string' && body.description !== undefined ? { ...shared, description: body.description } : shared;
+  return headers === undefined ? described : { ...described, headers };
+}
+
+/** The same schema, whatever each says of itself in `description`. */
+function sameSchema(a: object, b: object): boolean {
+  const plain = ({ description: _, ...rest }: Schema) => JSON.stringify(rest);
+  return a === b || plain(a as Schema) === plain(b as Schema);
 }
 
 const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
@@ -173,13 +192,18 @@ const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items'];
 function shareNamed(app: FastifyInstance, node: unknown, viewName: string): unknown {
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
   const schema = node as Schema;
+  const inner = shareInside(app, schema, viewName);
   const id = schema.$id;
-  if (typeof id === 'string' && id !== '' && !id.startsWith('#')) {
-    const known = app.getSchema(id);
-    if (known === undefined) app.addSchema(schema);
-    else if (known !== schema && JSON.stringify(known) !== JSON.stringify(schema)) throw new errors.FCV_ERR_SCHEMA_ID_TAKEN(viewName, id);
-    return { $ref: id.includes('#') ? id : `${id}#` };
-  }
+  if (typeof id !== 'string' || id === '' || id.startsWith('#')) return inner;
+  // Shared with the named schemas inside it referred to as well: each `$id` is added once.
+  const known = app.getSchema(id);
+  if (known === undefined) app.addSchema(inner);
+  else if (!sameSchema(known as object, inner)) throw new errors.FCV_ERR_SCHEMA_ID_TAKEN(viewName, id);
+  return { $ref: id.includes('#') ? id : `${id}#` };
+}
+
+/** `schema` with the named schemas below it shared (the same object when there are none). */
+function shareInside(app: FastifyInstance, schema: Schema, viewName: string): Schema {
   let copy: Schema | undefined;
   const set = (key: string, value: unknown) => {
     if (value !== schema[key]) (copy ??= { ...schema })[key] = value;

@@ -6,7 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Ajv from 'ajv';
 import { createServer } from 'node:http';
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError, FastifyServerOptions } from 'fastify';
-import fastifyViews from '../../src'; // in your app: 'fastify-class-views'
+import fastifyViews, { componentName } from '../../src'; // in your app: 'fastify-class-views'
 import type { Store } from './store';
 import { AuthorItem, AuthorList } from './views/authors';
 import { BookItem, BookList } from './views/books';
@@ -23,6 +23,8 @@ export interface BookshelfOptions {
   docs?: boolean;
   /** How long a client may take to send a whole request, headers and body, in ms (default 10 s). */
   requestTimeout?: number;
+  /** Where clients reach the API, for the OpenAPI document's `servers` (default `http://127.0.0.1:3000`, as `npm start`). */
+  serverUrl?: string;
 }
 
 /**
@@ -40,7 +42,7 @@ function validators() {
 /** Where the OpenAPI UI is served (its JSON document is at `${DOCS}/json`). */
 export const DOCS = '/docs';
 
-export async function buildApp({ store, apiKey, logger = false, docs = true, requestTimeout = 10_000 }: BookshelfOptions): Promise<FastifyInstance> {
+export async function buildApp({ store, apiKey, logger = false, docs = true, requestTimeout = 10_000, serverUrl = 'http://127.0.0.1:3000' }: BookshelfOptions): Promise<FastifyInstance> {
   if (!apiKey) throw new Error('buildApp needs a non-empty apiKey');
   const app = Fastify({
     logger,
@@ -66,11 +68,22 @@ export async function buildApp({ store, apiKey, logger = false, docs = true, req
   app.setErrorHandler(answerError);
 
   // Before the views: @fastify/swagger collects routes as they are added.
+  // Components are named by their schema's `$id` (`Book`), not `def-0`.
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Bookshelf', version: '1.0.0', description: 'Authors and their books, built from fastify-class-views.' },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+      info: {
+        title: 'Bookshelf', version: '1.0.0', description: 'Authors and their books, built from fastify-class-views.',
+        license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
+      },
+      servers: [{ url: serverUrl, description: 'This server' }],
+      tags: [
+        { name: 'meta', description: 'Where to start' },
+        { name: 'authors', description: 'The authors on the shelf' },
+        { name: 'books', description: 'The books on the shelf, each by one author' },
+      ],
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'Needed by every write' } } },
     },
+    refResolver: { buildLocalReference: componentName },
   });
   // Serves the Swagger UI files from the package itself: works offline.
   if (docs) await app.register(swaggerUi, { routePrefix: DOCS });

@@ -3,7 +3,8 @@
  *
  * Environment: PORT (3000; 0 picks a free port), HOST (127.0.0.1), DATA_DIR (./.data/bookshelf),
  * DATABASE_URL (a PostgreSQL server instead of PGlite in DATA_DIR), API_KEY (dev-key),
- * LOG_LEVEL (warn; info logs every request).
+ * LOG_LEVEL (warn; info logs every request), PUBLIC_URL (the server URL the OpenAPI document gives;
+ * http://HOST:PORT by default).
  */
 import type { FastifyInstance } from 'fastify';
 import { resolve } from 'node:path';
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
   let app: FastifyInstance | undefined;
   let closing = false;
   try {
-    app = await buildApp({ store, apiKey, logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
+    const serverUrl = process.env.PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    app = await buildApp({ store, apiKey, serverUrl, logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
     // A request still in flight when shutdown begins keeps its keep-alive connection open until
     // the client hangs up: tell it to (RFC 9112 §9.6), so closing does not wait on idle clients.
     app.addHook('onSend', (_request, reply, payload, done) => {

@@ -3,6 +3,11 @@
  * replies with them, @fastify/swagger publishes them, and `FromSchema` (json-schema-to-ts, the
  * engine of @fastify/type-provider-json-schema-to-ts) derives the TypeScript types the store
  * and the views use. Plain objects `as const`, so they load anywhere, jest included.
+ *
+ * The reply shapes have an `$id`: fastify-class-views makes each a shared schema, so that the
+ * OpenAPI document has them as named components (`Book`, `BookPage`) and generated clients get
+ * named types. The request shapes stay inline: this app validates with its own compiler (below,
+ * in app.ts), which does not resolve shared schemas.
  */
 import type { FromSchema } from 'json-schema-to-ts';
 
@@ -35,6 +40,8 @@ export const AuthorInput = {
 export type AuthorInput = FromSchema<typeof AuthorInput>;
 
 export const Author = {
+  $id: 'Author',
+  description: 'An author',
   type: 'object',
   properties: { id: { type: 'integer' }, name: { type: 'string' } },
   required: ['id', 'name'],
@@ -67,6 +74,8 @@ export const BookPatch = {
 export type BookPatch = FromSchema<typeof BookPatch>;
 
 export const Book = {
+  $id: 'Book',
+  description: 'A book on the shelf',
   type: 'object',
   properties: {
     id: { type: 'integer' },
@@ -82,6 +91,8 @@ export type Book = FromSchema<typeof Book>;
 
 /** An author with their first books and how many there are (GET /authors/:id). */
 export const AuthorDetail = {
+  $id: 'AuthorDetail',
+  description: 'An author with their first books',
   type: 'object',
   properties: {
     ...Author.properties,
@@ -111,9 +122,11 @@ export type Page = FromSchema<typeof PageQuery>;
 export const BookQuery = { type: 'object', properties: { ...page, authorId: id } } as const;
 export type BookFilter = { authorId?: number };
 
-/** A page of a list, with the total so that clients can show "21–40 of 57". */
-export function pageOf<const Item extends object>(item: Item) {
+/** A page of a list, with the total so that clients can show "21–40 of 57"; named `${name}Page`. */
+export function pageOf<const Item extends object, const Name extends string>(item: Item, name: Name) {
   return {
+    $id: `${name}Page` as `${Name}Page`,
+    description: `A page of ${name.toLowerCase()}s`,
     type: 'object',
     properties: {
       items: { type: 'array', items: item },
@@ -125,8 +138,12 @@ export function pageOf<const Item extends object>(item: Item) {
   } as const;
 }
 
-/** Fastify's own error shape (its default error handler sends it), used for every 4xx. */
+/**
+ * Fastify's own error shape (its default error handler sends it), used for every 4xx. No
+ * `description`: each error response is then described by its status (`Not Found`).
+ */
 export const ErrorReply = {
+  $id: 'ErrorReply',
   type: 'object',
   properties: {
     statusCode: { type: 'integer' },
@@ -139,3 +156,16 @@ export const ErrorReply = {
 
 /** The 204 of a DELETE: no body. */
 export const NoContent = { type: 'null', description: 'Deleted' } as const;
+
+/** The error answers of an operation, one per status, so that clients can tell a 404 from a 409. */
+export function errorReplies<const Status extends number>(...statuses: Status[]): Record<Status, typeof ErrorReply> {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorReply])) as Record<Status, typeof ErrorReply>;
+}
+
+/** Response headers, documented beside the status that sends them (`{ ...Book, headers: Location }`). */
+export const Location = { Location: { type: 'string', description: 'The URL of what was just created' } } as const;
+export const PageLinks = { Link: { type: 'string', description: 'RFC 8288 links to the next and previous pages (rel="next", rel="prev"), when there are some' } } as const;
+export const NewETag = { ETag: { type: 'string', description: 'The new version: send it in If-Match to change the resource again' } } as const;
+
+/** For `schema.security` of the operations anyone may call (the document says so: no lock). */
+export const publicAccess = [];

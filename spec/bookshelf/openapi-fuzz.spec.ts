@@ -534,8 +534,10 @@ describe('the bookshelf against its own OpenAPI document', () => {
     expect(operations.map((op) => op.key).sort()).toEqual(
       expect.arrayContaining(['GET /', 'GET /authors', 'POST /authors', 'GET /authors/{id}', 'PUT /authors/{id}', 'DELETE /authors/{id}', 'GET /books', 'POST /books', 'GET /books/{id}', 'PATCH /books/{id}', 'DELETE /books/{id}']),
     );
+    // The conditional request headers (If-Match, …) are described, not constrained: no value of theirs is a 400.
+    const checked = (op: Operation) => op.parameters.filter((p) => !(p.in === 'header' && p.name.startsWith('if-')));
     for (const op of operations) {
-      if (op.parameters.length > 0 || op.body || op.secured) expect([op.key, documented(op, 400) !== undefined]).toEqual([op.key, true]);
+      if (checked(op).length > 0 || op.body || op.secured) expect([op.key, documented(op, 400) !== undefined]).toEqual([op.key, true]);
     }
   });
 

@@ -2,7 +2,7 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MethodView, VerbOptions, ViewRequest, strongETag } from '../../../src'; // in your app: 'fastify-class-views'
 import { notFound } from '../errors';
-import { Author, AuthorDetail, AuthorInput, ErrorReply, IdParams, NoContent, PageQuery, pageOf } from '../schemas';
+import { Author, AuthorDetail, AuthorInput, IdParams, Location, NewETag, NoContent, PageLinks, PageQuery, errorReplies, pageOf, publicAccess } from '../schemas';
 import type { Store } from '../store';
 import { apiKeySecurity, requireApiKey } from './api-key';
 import { pageLinks } from './pagination';
@@ -13,13 +13,14 @@ const tags = ['authors'];
 
 const listAuthors = {
   tags, summary: 'List authors', description: 'Paginated; `Link` gives the next and previous pages.',
+  security: publicAccess,
   querystring: PageQuery,
-  response: { 200: pageOf(Author), '4xx': ErrorReply },
+  response: { 200: { ...pageOf(Author, 'Author'), headers: PageLinks }, ...errorReplies(400) },
 };
 const createAuthor = {
   tags, summary: 'Add an author', security: apiKeySecurity,
   body: AuthorInput,
-  response: { 201: Author, '4xx': ErrorReply },
+  response: { 201: { ...Author, headers: Location }, ...errorReplies(400, 401, 415) },
 };
 
 /** `/authors`: the authors, a page at a time, and where new ones are added. */
@@ -51,19 +52,19 @@ export class AuthorList extends MethodView {
 }
 
 const readAuthor = {
-  tags, summary: 'Read an author', description: 'With their first books and how many there are.',
+  tags, summary: 'Read an author', description: 'With their first books and how many there are.', security: publicAccess,
   params: IdParams,
-  response: { 200: AuthorDetail, '4xx': ErrorReply },
+  response: { 200: AuthorDetail, ...errorReplies(400, 404) },
 };
 const renameAuthor = {
   tags, summary: 'Rename an author', security: apiKeySecurity,
   params: IdParams, body: AuthorInput,
-  response: { 200: Author, '4xx': ErrorReply },
+  response: { 200: { ...Author, headers: NewETag }, ...errorReplies(400, 401, 404, 415) },
 };
 const deleteAuthor = {
   tags, summary: 'Delete an author', description: '409 while the author still has books.', security: apiKeySecurity,
   params: IdParams,
-  response: { 204: NoContent, '4xx': ErrorReply },
+  response: { 204: NoContent, ...errorReplies(400, 401, 404, 409) },
 };
 
 /** `/authors/:id`: one author. */

@@ -2,7 +2,7 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MethodView, VerbOptions, ViewRequest, strongETag } from '../../../src'; // in your app: 'fastify-class-views'
 import { notFound } from '../errors';
-import { Book, BookInput, BookPatch, BookQuery, ErrorReply, IdParams, NoContent, pageOf } from '../schemas';
+import { Book, BookInput, BookPatch, BookQuery, IdParams, Location, NewETag, NoContent, PageLinks, errorReplies, pageOf, publicAccess } from '../schemas';
 import type { Store } from '../store';
 import { apiKeySecurity, requireApiKey } from './api-key';
 import { pageLinks } from './pagination';
@@ -13,14 +13,15 @@ const tags = ['books'];
 
 const listBooks = {
   tags, summary: 'List books', description: 'Paginated, optionally of one author; `Link` gives the next and previous pages.',
+  security: publicAccess,
   querystring: BookQuery,
-  response: { 200: pageOf(Book), '4xx': ErrorReply },
+  response: { 200: { ...pageOf(Book, 'Book'), headers: PageLinks }, ...errorReplies(400) },
 };
 const createBook = {
   tags, summary: 'Add a book', description: '409 for an ISBN already on the shelf, 422 for an unknown author.',
   security: apiKeySecurity,
   body: BookInput,
-  response: { 201: Book, '4xx': ErrorReply },
+  response: { 201: { ...Book, headers: Location }, ...errorReplies(400, 401, 409, 415, 422) },
 };
 
 /** `/books`: the books, a page at a time (`?authorId=` for one author's), and where new ones are added. */
@@ -54,19 +55,19 @@ export class BookList extends MethodView {
 }
 
 const readBook = {
-  tags, summary: 'Read a book',
+  tags, summary: 'Read a book', security: publicAccess,
   params: IdParams,
-  response: { 200: Book, '4xx': ErrorReply },
+  response: { 200: Book, ...errorReplies(400, 404) },
 };
 const updateBook = {
   tags, summary: 'Change some fields of a book', security: apiKeySecurity,
   params: IdParams, body: BookPatch,
-  response: { 200: Book, '4xx': ErrorReply },
+  response: { 200: { ...Book, headers: NewETag }, ...errorReplies(400, 401, 404, 409, 415, 422) },
 };
 const deleteBook = {
   tags, summary: 'Delete a book', security: apiKeySecurity,
   params: IdParams,
-  response: { 204: NoContent, '4xx': ErrorReply },
+  response: { 204: NoContent, ...errorReplies(400, 401, 404) },
 };
 
 /** `/books/:id`: one book. */
