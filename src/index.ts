@@ -21,6 +21,8 @@ import type { Verb, VerbHandler, VerbOptions } from './method-view';
 import { ensureSync } from './ensure-sync';
 import { strongETag } from './conditional';
 import { componentName } from './openapi';
+import { Resource, COLLECTION_ACTIONS, ITEM_ACTIONS } from './resource';
+import type { Action, ActionOptions, ItemParam, ResourceViews } from './resource';
 import type { Validators } from './conditional';
 import type { EnsureSync } from './ensure-sync';
 import type { ViewRouteOptions, VerbRouteOptions } from './route-options';
@@ -40,12 +42,12 @@ fp(fastifyViews, { fastify: '5.x', name: 'fastify-class-views' });
 
 declare namespace fastifyViews {
   export { fastifyViews, fastifyViews as default };
-  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors, strongETag, componentName };
+  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors, strongETag, componentName, Resource, COLLECTION_ACTIONS, ITEM_ACTIONS };
   export type {
     FastifyViewsOptions, ViewEntry, ViewRegistration, RouteDecoratorOptions, RouteMetadata,
     HttpMethod, ViewClass, ViewDecorator, ViewFactory, ViewFunction, ViewHandler, ViewStatics,
     Verb, VerbHandler, VerbOptions, EnsureSync, ViewRouteOptions, VerbRouteOptions, UrlParams,
-    BackgroundTask, ViewReply, ViewRequest, Validators,
+    BackgroundTask, ViewReply, ViewRequest, Validators, Action, ActionOptions, ItemParam, ResourceViews,
   };
 }
 
@@ -65,4 +67,7 @@ module.exports.ensureSync = ensureSync;
 module.exports.errors = errors;
 module.exports.strongETag = strongETag;
 module.exports.componentName = componentName;
+module.exports.Resource = Resource;
+module.exports.COLLECTION_ACTIONS = COLLECTION_ACTIONS;
+module.exports.ITEM_ACTIONS = ITEM_ACTIONS;
 export = fastifyViews;

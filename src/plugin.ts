@@ -7,6 +7,7 @@ import type { UrlParams } from './paths';
 import { ViewRegistry } from './registry';
 import type { ViewRouteOptions } from './route-options';
 import { addViewRoutes } from './routes';
+import { addResourceRoutes, ResourceViews } from './resource';
 import { routeMetadata } from './decorators';
 import { ViewClass, ViewFunction, isViewFunction } from './view';
 
@@ -45,6 +46,11 @@ declare module 'fastify' {
      * decorators apply). `options` are Fastify route options, applied to every verb.
      */
     addView(path: string, view: ViewFunction, options?: ViewRouteOptions): FastifyInstance;
+    /**
+     * Registers a resource (`Books.asResource('books', store)`): its collection view at `path`
+     * (endpoint `books`) and its item view at `path/:id` (endpoint `books.item`).
+     */
+    addResource(path: string, resource: ResourceViews, options?: ViewRouteOptions): FastifyInstance;
     /** The URL of the view registered as `name`: parameters fill the path, the rest become the query string. */
     urlFor(name: string, params?: UrlParams): string;
     /** The dispatcher views in this app run through (the `ensureSync` option, or the default). */
@@ -104,6 +110,10 @@ function setUp(fastify: FastifyInstance, ensureSync: EnsureSync, backgroundTimeo
   fastify.decorate('ensureSync', ensureSync);
   fastify.decorate('addView', function addView(this: FastifyInstance, path: string, view: ViewFunction, routeOptions?: ViewRouteOptions) {
     addViewRoutes(this, registry, path, view, routeOptions);
+    return this;
+  });
+  fastify.decorate('addResource', function addResource(this: FastifyInstance, path: string, resource: ResourceViews, routeOptions?: ViewRouteOptions) {
+    addResourceRoutes(this, path, resource, routeOptions);
     return this;
   });
   fastify.decorate('urlFor', function urlFor(this: FastifyInstance, name: string, params?: UrlParams) {

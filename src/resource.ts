@@ -1,0 +1,129 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from './errors';
+import { MethodView, VERBS, Verb, VerbOptions } from './method-view';
+import { mergeRouteOptions, VerbRouteOptions, ViewRouteOptions } from './route-options';
+import { View, ViewClass, ViewFunction } from './view';
+
+/** The actions on the collection URL (`/books`): `list` answers GET, `create` POST. */
+export const COLLECTION_ACTIONS = { list: 'get', create: 'post' } as const satisfies Record<string, Verb>;
+/** The actions on the item URL (`/books/:id`): GET, PUT, PATCH and DELETE. */
+export const ITEM_ACTIONS = { retrieve: 'get', update: 'put', partialUpdate: 'patch', destroy: 'delete' } as const satisfies Record<string, Verb>;
+
+/** One of the six actions a `Resource` may define. */
+export type Action = keyof typeof COLLECTION_ACTIONS | keyof typeof ITEM_ACTIONS;
+
+/** Route options per action (`static actionOptions`), as `verbOptions` are per verb. */
+export type ActionOptions = Partial<Record<Action, VerbRouteOptions>>;
+
+/** The item URL's parameter: its name (`:id`) and the JSON schema of its value. */
+export interface ItemParam {
+  name: string;
+  schema: object;
+}
+
+/** What `asResource` makes and `addResource` registers: a view per URL, named `name` and `name.item`. */
+export interface ResourceViews {
+  readonly kind: 'resource';
+  readonly name: string;
+  /** `list` / `create`, at the resource's path; absent when the class defines neither. */
+  readonly collection?: ViewFunction;
+  /** `retrieve` / `update` / `partialUpdate` / `destroy`, at `path/:param`; absent when it defines none. */
+  readonly item?: ViewFunction;
+  readonly itemParam: ItemParam;
+}
+
+/**
+ * A REST resource in one class: a collection and its items. Define any of `list` and `create`
+ * (served at the resource's path) and `retrieve`, `update`, `partialUpdate` and `destroy`
+ * (served at `path/:id`), sync or async; each is a `MethodView` verb handler underneath, with
+ * everything a verb has: 405 + `Allow` and automatic `OPTIONS` and `HEAD` on each URL, its own
+ * schema and route options (`static actionOptions`, or `@schema` on the method), an
+ * `operationId`. `validators` and `requirePreconditions` apply to the item URL.
+ *
+ * @example
+ * class Books extends Resource {
+ *   constructor(private readonly store: Store) { super(); }
+ *   list() { return this.store.listBooks(); }
+ *   retrieve(request: FastifyRequest<{ Params: { id: number } }>) { return this.store.getBook(request.params.id); }
+ * }
+ * app.addResource('/books', Books.asResource('books', store));   // urlFor('books'), urlFor('books.item', { id })
+ */
+export abstract class Resource extends MethodView {
+  /** Route options per action, merged over the class's `viewOptions`. */
+  static actionOptions?: ActionOptions;
+  /** The item URL's parameter: `:id`, a positive integer, unless a subclass says otherwise. */
+  static itemParam: ItemParam = { name: 'id', schema: { type: 'integer', minimum: 1 } };
+
+  /**
+   * The collection and item views of this resource, named `name` and `name.item`; the remaining
+   * arguments go to the constructor of every instance, typed from it.
+   */
+  static asResource<C extends ViewClass<Resource>>(this: C, name: string, ...args: ConstructorParameters<C>): ResourceViews {
+    const resource = this as unknown as ResourceClass;
+    const { collection, item } = viewClassesOf(resource, name);
+    return {
+      kind: 'resource',
+      name,
+      collection: collection && View.asView.call(collection as unknown as ViewClass, name, ...(args as never[])),
+      item: item && View.asView.call(item as unknown as ViewClass, `${name}.item`, ...(args as never[])),
+      itemParam: resource.itemParam,
+    };
+  }
+}
+
+type ResourceClass = typeof Resource;
+
+/** The two `MethodView` classes of a resource class: each action becomes its verb. */
+function viewClassesOf(resource: ResourceClass, name: string) {
+  const proto = resource.prototype as unknown as Record<string, unknown>;
+  const verbs = VERBS.filter((verb) => typeof proto[verb] === 'function');
+  if (verbs.length > 0) {
+    throw new errors.FCV_ERR_INVALID_VIEW_CLASS(name, `a Resource defines actions (list, create, retrieve, update, partialUpdate, destroy), not verbs: rename ${verbs.join(', ')}`);
+  }
+  const param = resource.itemParam;
+  if (typeof param?.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(param.name) || typeof param.schema !== 'object' || param.schema === null) {
+    throw new errors.FCV_ERR_INVALID_OPTION('itemParam', `resource '${name}' needs { name, schema } with a parameter name made of letters, digits and _`);
+  }
+  return {
+    collection: viewClass(resource, 'Collection', COLLECTION_ACTIONS, { schema: { tags: [name] } }, false),
+    item: viewClass(resource, 'Item', ITEM_ACTIONS, { schema: { tags: [name], params: { type: 'object', properties: { [param.name]: param.schema }, required: [param.name] } } }, true),
+  };
+}
+
+function viewClass(resource: ResourceClass, suffix: string, actions: Record<string, Verb>, defaults: object, conditional: boolean): ResourceClass | undefined {
+  const proto = resource.prototype as unknown as Record<string, unknown>;
+  const defined = Object.entries(actions).filter(([action]) => typeof proto[action] === 'function');
+  if (defined.length === 0) return undefined;
+  // A subclass of the user's class: instances are theirs (`instanceof Books`), with their constructor.
+  const Views = class extends (resource as unknown as new (...args: never[]) => Resource) {} as unknown as ResourceClass;
+  Object.defineProperty(Views, 'name', { value: `${resource.name}${suffix}` });
+  const verbOptions: VerbOptions = {};
+  for (const [action, verb] of defined) {
+    // The action's own function, not a wrapper: `@schema` metadata on it is found by the verb.
+    Object.defineProperty(Views.prototype, verb, { value: proto[action], writable: true, configurable: true });
+    const options = resource.actionOptions?.[action as Action];
+    if (options !== undefined) verbOptions[verb] = options;
+  }
+  Views.verbOptions = verbOptions;
+  Views.viewOptions = mergeRouteOptions(defaults, resource.viewOptions) as typeof Views.viewOptions;
+  if (!conditional) {
+    Object.defineProperty(Views.prototype, 'validators', { value: undefined, writable: true, configurable: true });
+    Views.requirePreconditions = [];
+  }
+  return Views;
+}
+
+
+
+/**
+ * Registers a resource's views: the collection at `path`, the item at `path/:param`, in the
+ * context `app` (`options` apply to both, as `addView`'s do).
+ */
+export function addResourceRoutes(app: FastifyInstance, path: string, resource: ResourceViews, options?: ViewRouteOptions): void {
+  if (resource === null || typeof resource !== 'object' || resource.kind !== 'resource' || (resource.collection === undefined && resource.item === undefined)) {
+    throw new errors.FCV_ERR_INVALID_VIEW(String(path), 'addResource needs what Resource.asResource() returns, with at least one action');
+  }
+  if (typeof path !== 'string') throw new errors.FCV_ERR_INVALID_OPTION('path', `addResource needs a path string, got ${typeof path}`);
+  if (resource.collection) app.addView(path, resource.collection, options);
+  if (resource.item) app.addView(`${path.replace(/\/+$/, '')}/:${resource.itemParam.name}`, resource.item, options);
+}
