@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import fastifyViews, { Resource, strongETag } from '../src';
+import fastifyViews, { Resource, schema, strongETag } from '../src';
+import { runView } from '../src/testing';
 
 interface Book {
   id: number;
@@ -185,6 +186,27 @@ describe('Resource options', () => {
     expect((await app.inject('/v')).headers.etag).toBeUndefined();
     expect((await app.inject({ method: 'POST', url: '/v', headers: { 'if-match': '"2"' } })).statusCode).toBe(201);
     await app.close();
+  });
+
+  it('takes an action schema from @schema on the action method', async () => {
+    class Tagged extends Resource {
+      @schema({ querystring: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } })
+      list(request: FastifyRequest<{ Querystring: { n: number } }>) {
+        return { n: request.query.n };
+      }
+    }
+    const app = await appWith((app) => app.addResource('/t', Tagged.asResource('t')));
+    expect((await app.inject('/t')).statusCode).toBe(400);
+    expect((await app.inject('/t?n=2')).json()).toEqual({ n: 2 });
+    await app.close();
+  });
+
+  it('runs one URL of a resource in isolation with runView', async () => {
+    const shelf = new Shelf();
+    const { item } = Books.asResource('books', shelf);
+    const reply = await runView(item!, { params: { id: 1 } });
+    expect([reply.status, reply.body]).toEqual([200, { id: 1, title: 'Dune' }]);
+    expect((await runView(item!, { method: 'POST', params: { id: 1 } })).status).toBe(405);
   });
 
   it('refuses a resource that defines verbs instead of actions', async () => {
