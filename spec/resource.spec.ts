@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import fastifyViews, { Resource, schema, strongETag } from '../src';
+import fastifyViews, { ExtraActions, Resource, schema, strongETag } from '../src';
 import { runView } from '../src/testing';
 
 interface Book {
@@ -239,5 +239,66 @@ describe('Resource options', () => {
     await app.inject('/p');
     expect(seen).toEqual([true, 'hello']);
     await app.close();
+  });
+});
+
+describe('extra actions', () => {
+  class Loans extends Resource {
+    static override extraActions = {
+      checkout: { on: 'item', methods: ['POST'], schema: { body: { type: 'object', properties: { days: { type: 'integer', maximum: 30 } }, required: ['days'] } } },
+      search: { on: 'collection', methods: ['GET', 'POST'], path: 'find' },
+    } satisfies ExtraActions;
+    static override requirePreconditions = ['POST'] as const;
+    validators() {
+      return { etag: '"1"' };
+    }
+    retrieve(request: FastifyRequest<{ Params: { id: number } }>) {
+      return { id: request.params.id };
+    }
+    checkout(request: FastifyRequest<{ Params: { id: number }; Body: { days: number } }>) {
+      return { id: request.params.id, days: request.body.days };
+    }
+    search(request: FastifyRequest) {
+      return { method: request.method };
+    }
+  }
+
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await appWith((app) => app.addResource('/loans', Loans.asResource('loans')));
+  });
+  afterAll(() => app.close());
+
+  it('serve an item action at the item URL + its name, with the item parameter typed', async () => {
+    const reply = await app.inject({ method: 'POST', url: '/loans/4/checkout', headers: { 'if-match': '"1"' }, payload: { days: 7 } });
+    expect(reply.json()).toEqual({ id: 4, days: 7 });
+    expect((await app.inject({ method: 'POST', url: '/loans/x/checkout', headers: { 'if-match': '"1"' }, payload: { days: 7 } })).statusCode).toBe(400);
+  });
+
+  it("apply their own schema and the item's preconditions", async () => {
+    expect((await app.inject({ method: 'POST', url: '/loans/4/checkout', headers: { 'if-match': '"1"' }, payload: { days: 99 } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/loans/4/checkout', payload: { days: 7 } })).statusCode).toBe(428);
+  });
+
+  it('serve a collection action at its path, for each of its methods, and 405 the others', async () => {
+    expect((await app.inject('/loans/find')).json()).toEqual({ method: 'GET' });
+    expect((await app.inject({ method: 'POST', url: '/loans/find' })).json()).toEqual({ method: 'POST' });
+    const refused = await app.inject({ method: 'DELETE', url: '/loans/find' });
+    expect([refused.statusCode, refused.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS, POST']);
+  });
+
+  it('are named resource.action for urlFor, and are operations of their own', () => {
+    expect(app.urlFor('loans.checkout', { id: 3 })).toBe('/loans/3/checkout');
+    expect(app.urlFor('loans.search')).toBe('/loans/find');
+    const doc = app.swagger() as unknown as { paths: Record<string, Record<string, { operationId: string }>> };
+    expect(doc.paths['/loans/{id}/checkout'].post.operationId).toBe('postLoansCheckout');
+    expect(Object.keys(doc.paths['/loans/find']).sort()).toEqual(['get', 'post']);
+  });
+
+  it('are refused when the method serving them is missing', () => {
+    class Broken extends Resource {
+      static override extraActions = { archive: { on: 'item', methods: ['POST'] } } satisfies ExtraActions;
+    }
+    expect(() => Broken.asResource('broken')).toThrow(expect.objectContaining({ code: 'FCV_ERR_INVALID_OPTION', message: expect.stringContaining('has no method archive()') }));
   });
 });

@@ -22,7 +22,7 @@ import { ensureSync } from './ensure-sync';
 import { strongETag } from './conditional';
 import { componentName } from './openapi';
 import { Resource, COLLECTION_ACTIONS, ITEM_ACTIONS } from './resource';
-import type { Action, ActionOptions, ItemParam, ResourceViews } from './resource';
+import type { Action, ActionOptions, ExtraAction, ExtraActions, ItemParam, ResourceViews } from './resource';
 import type { Validators } from './conditional';
 import type { EnsureSync } from './ensure-sync';
 import type { ViewRouteOptions, VerbRouteOptions } from './route-options';
@@ -47,7 +47,7 @@ declare namespace fastifyViews {
     FastifyViewsOptions, ViewEntry, ViewRegistration, RouteDecoratorOptions, RouteMetadata,
     HttpMethod, ViewClass, ViewDecorator, ViewFactory, ViewFunction, ViewHandler, ViewStatics,
     Verb, VerbHandler, VerbOptions, EnsureSync, ViewRouteOptions, VerbRouteOptions, UrlParams,
-    BackgroundTask, ViewReply, ViewRequest, Validators, Action, ActionOptions, ItemParam, ResourceViews,
+    BackgroundTask, ViewReply, ViewRequest, Validators, Action, ActionOptions, ExtraAction, ExtraActions, ItemParam, ResourceViews,
   };
 }
 

@@ -12,6 +12,9 @@ export const ITEM_ACTIONS = { retrieve: 'get', update: 'put', partialUpdate: 'pa
 /** One of the six actions a `Resource` may define. */
 export type Action = keyof typeof COLLECTION_ACTIONS | keyof typeof ITEM_ACTIONS;
 
+/** `static extraActions`: the extra actions by method name. */
+export type ExtraActions = Record<string, ExtraAction>;
+
 /** Route options per action (`static actionOptions`), as `verbOptions` are per verb. */
 export type ActionOptions = Partial<Record<Action, VerbRouteOptions>>;
 
@@ -21,10 +24,31 @@ export interface ItemParam {
   schema: object;
 }
 
+/**
+ * A named route beside the six actions (`static extraActions`), served by the method of the same
+ * name: on the collection (`/books/search`) or on an item (`/books/:id/checkout`).
+ */
+export interface ExtraAction extends VerbRouteOptions {
+  on: 'collection' | 'item';
+  /** The verbs it answers (others are 405 on its URL). */
+  methods: ReadonlyArray<Uppercase<Verb>>;
+  /** The URL segment after the collection or item URL; the action's name by default. */
+  path?: string;
+}
+
+/** One extra action's view, registered at `on`'s URL + `/path`, endpoint `name.action`. */
+export interface ExtraActionView {
+  readonly on: 'collection' | 'item';
+  readonly path: string;
+  readonly view: ViewFunction;
+}
+
 /** What `asResource` makes and `addResource` registers: a view per URL, named `name` and `name.item`. */
 export interface ResourceViews {
   readonly kind: 'resource';
   readonly name: string;
+  /** The extra actions, each its own view (`name.action`). */
+  readonly extra: readonly ExtraActionView[];
   /** `list` / `create`, at the resource's path; absent when the class defines neither. */
   readonly collection?: ViewFunction;
   /** `retrieve` / `update` / `partialUpdate` / `destroy`, at `path/:param`; absent when it defines none. */
@@ -53,6 +77,14 @@ export abstract class Resource extends MethodView {
   static actionOptions?: ActionOptions;
   /** The item URL's parameter: `:id`, a positive integer, unless a subclass says otherwise. */
   static itemParam: ItemParam = { name: 'id', schema: { type: 'integer', minimum: 1 } };
+  /**
+   * Named routes beside the six actions, each served by the method of that name.
+   *
+   * @example
+   * static override extraActions = { checkout: { on: 'item', methods: ['POST'] } } satisfies ExtraActions;
+   * checkout(request: FastifyRequest<{ Params: { id: number } }>) { … }   // POST /books/:id/checkout, endpoint books.checkout
+   */
+  static extraActions?: ExtraActions;
 
   /**
    * The collection and item views of this resource, named `name` and `name.item`; the remaining
@@ -64,6 +96,7 @@ export abstract class Resource extends MethodView {
     return {
       kind: 'resource',
       name,
+      extra: extraViews(resource, name, args),
       collection: collection && View.asView.call(collection as unknown as ViewClass, name, ...(args as never[])),
       item: item && View.asView.call(item as unknown as ViewClass, `${name}.item`, ...(args as never[])),
       itemParam: resource.itemParam,
@@ -72,6 +105,36 @@ export abstract class Resource extends MethodView {
 }
 
 type ResourceClass = typeof Resource;
+
+const STANDARD_ACTIONS = new Set<string>([...Object.keys(COLLECTION_ACTIONS), ...Object.keys(ITEM_ACTIONS)]);
+
+function extraViews(resource: ResourceClass, name: string, args: unknown[]): ExtraActionView[] {
+  const proto = resource.prototype as unknown as Record<string, unknown>;
+  return Object.entries(resource.extraActions ?? {}).map(([action, declared]) => {
+    const { on, methods, path = action, ...options } = declared ?? ({} as ExtraAction);
+    const problem = STANDARD_ACTIONS.has(action) ? 'is one of the six actions: use actionOptions for it'
+      : typeof proto[action] !== 'function' ? `has no method ${action}() to serve it`
+      : on !== 'collection' && on !== 'item' ? "needs on: 'collection' or 'item'"
+      : !Array.isArray(methods) || methods.length === 0 || methods.some((m) => !VERBS.includes(String(m).toLowerCase() as Verb)) ? "needs methods, e.g. ['POST']"
+      : typeof path !== 'string' || path === '' || path.startsWith('/') ? 'needs a path segment such as "checkout"'
+      : undefined;
+    if (problem) throw new errors.FCV_ERR_INVALID_OPTION(`extraActions.${action}`, `resource '${name}': the extra action ${problem}`);
+    const actions = Object.fromEntries(methods.map((m) => [action, m.toLowerCase() as Verb]));
+    const verbs = Object.fromEntries(methods.map((m) => [m.toLowerCase(), options]));
+    const defaults = on === 'item' ? itemDefaults(resource, name) : { schema: { tags: [name] } };
+    const Views = viewClass(resource, pascal(action), actions, defaults, on === 'item', methods.map((m) => m.toLowerCase() as Verb), verbs)!;
+    return { on, path, view: View.asView.call(Views as unknown as ViewClass, `${name}.${action}`, ...(args as never[])) };
+  });
+}
+
+function itemDefaults(resource: ResourceClass, name: string): object {
+  const param = resource.itemParam;
+  return { schema: { tags: [name], params: { type: 'object', properties: { [param.name]: param.schema }, required: [param.name] } } };
+}
+
+function pascal(text: string): string {
+  return text[0].toUpperCase() + text.slice(1);
+}
 
 /** The two `MethodView` classes of a resource class: each action becomes its verb. */
 function viewClassesOf(resource: ResourceClass, name: string) {
@@ -86,13 +149,19 @@ function viewClassesOf(resource: ResourceClass, name: string) {
   }
   return {
     collection: viewClass(resource, 'Collection', COLLECTION_ACTIONS, { schema: { tags: [name] } }, false),
-    item: viewClass(resource, 'Item', ITEM_ACTIONS, { schema: { tags: [name], params: { type: 'object', properties: { [param.name]: param.schema }, required: [param.name] } } }, true),
+    item: viewClass(resource, 'Item', ITEM_ACTIONS, itemDefaults(resource, name), true),
   };
 }
 
-function viewClass(resource: ResourceClass, suffix: string, actions: Record<string, Verb>, defaults: object, conditional: boolean): ResourceClass | undefined {
+/**
+ * A `MethodView` subclass of `resource` whose verbs are its actions. An extra action serves
+ * several `verbs` with one method and gives its options per verb (`extraOptions`).
+ */
+function viewClass(resource: ResourceClass, suffix: string, actions: Record<string, Verb>, defaults: object, conditional: boolean, verbs?: Verb[], extraOptions?: VerbOptions): ResourceClass | undefined {
   const proto = resource.prototype as unknown as Record<string, unknown>;
-  const defined = Object.entries(actions).filter(([action]) => typeof proto[action] === 'function');
+  const defined: Array<[string, Verb]> = verbs
+    ? verbs.map((verb) => [Object.keys(actions)[0], verb])
+    : Object.entries(actions).filter(([action]) => typeof proto[action] === 'function');
   if (defined.length === 0) return undefined;
   // A subclass of the user's class: instances are theirs (`instanceof Books`), with their constructor.
   const Views = class extends (resource as unknown as new (...args: never[]) => Resource) {} as unknown as ResourceClass;
@@ -101,7 +170,7 @@ function viewClass(resource: ResourceClass, suffix: string, actions: Record<stri
   for (const [action, verb] of defined) {
     // The action's own function, not a wrapper: `@schema` metadata on it is found by the verb.
     Object.defineProperty(Views.prototype, verb, { value: proto[action], writable: true, configurable: true });
-    const options = resource.actionOptions?.[action as Action];
+    const options = extraOptions ? extraOptions[verb] : resource.actionOptions?.[action as Action];
     if (options !== undefined) verbOptions[verb] = options;
   }
   Views.verbOptions = verbOptions;
@@ -120,10 +189,13 @@ function viewClass(resource: ResourceClass, suffix: string, actions: Record<stri
  * context `app` (`options` apply to both, as `addView`'s do).
  */
 export function addResourceRoutes(app: FastifyInstance, path: string, resource: ResourceViews, options?: ViewRouteOptions): void {
-  if (resource === null || typeof resource !== 'object' || resource.kind !== 'resource' || (resource.collection === undefined && resource.item === undefined)) {
+  if (resource === null || typeof resource !== 'object' || resource.kind !== 'resource' || (resource.collection === undefined && resource.item === undefined && !(resource.extra?.length > 0))) {
     throw new errors.FCV_ERR_INVALID_VIEW(String(path), 'addResource needs what Resource.asResource() returns, with at least one action');
   }
   if (typeof path !== 'string') throw new errors.FCV_ERR_INVALID_OPTION('path', `addResource needs a path string, got ${typeof path}`);
+  const collectionPath = path.replace(/\/+$/, '');
+  const itemPath = `${collectionPath}/:${resource.itemParam.name}`;
   if (resource.collection) app.addView(path, resource.collection, options);
-  if (resource.item) app.addView(`${path.replace(/\/+$/, '')}/:${resource.itemParam.name}`, resource.item, options);
+  if (resource.item) app.addView(itemPath, resource.item, options);
+  for (const extra of resource.extra ?? []) app.addView(`${extra.on === 'item' ? itemPath : collectionPath}/${extra.path}`, extra.view, options);
 }
