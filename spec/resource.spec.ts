@@ -302,3 +302,63 @@ describe('extra actions', () => {
     expect(() => Broken.asResource('broken')).toThrow(expect.objectContaining({ code: 'FCV_ERR_INVALID_OPTION', message: expect.stringContaining('has no method archive()') }));
   });
 });
+
+describe('a nested resource', () => {
+  const authors = new Set([1, 2]);
+  const books = [{ id: 10, authorId: 1, title: 'The Dispossessed' }];
+  let checks = 0;
+  class AuthorBooks extends Resource {
+    static override parent = { name: 'authorId', schema: { type: 'integer', minimum: 1 } };
+    async parentExists(request: FastifyRequest<{ Params: { authorId: number } }>) {
+      checks += 1;
+      return authors.has(request.params.authorId);
+    }
+    list(request: FastifyRequest<{ Params: { authorId: number } }>) {
+      return books.filter((b) => b.authorId === request.params.authorId);
+    }
+    retrieve(request: FastifyRequest<{ Params: { authorId: number; id: number } }>, reply: FastifyReply) {
+      return books.find((b) => b.authorId === request.params.authorId && b.id === request.params.id) ?? reply.code(404).send({ message: 'no such book' });
+    }
+  }
+
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await appWith((app) => app.addResource('/authors/:authorId/books', AuthorBooks.asResource('authors.books')));
+  });
+  afterAll(() => app.close());
+  beforeEach(() => {
+    checks = 0;
+  });
+
+  it("gives the actions the parent's id, typed by its schema", async () => {
+    expect((await app.inject('/authors/1/books')).json()).toEqual(books);
+    expect((await app.inject('/authors/1/books/10')).json()).toEqual(books[0]);
+    expect((await app.inject('/authors/2/books')).json()).toEqual([]);
+    expect((await app.inject('/authors/x/books')).statusCode).toBe(400);
+  });
+
+  it('answers 404 for a parent that does not exist, checked once, before the action', async () => {
+    const reply = await app.inject('/authors/9/books/10');
+    expect([reply.statusCode, reply.json().code, reply.json().message]).toEqual([404, 'FCV_ERR_PARENT_NOT_FOUND', "authors.books: no parent with authorId '9'"]);
+    expect(checks).toBe(1);
+    expect((await app.inject('/authors/9/books')).statusCode).toBe(404);
+  });
+
+  it('names its URLs for urlFor with both parameters', () => {
+    expect(app.urlFor('authors.books', { authorId: 1 })).toBe('/authors/1/books');
+    expect(app.urlFor('authors.books.item', { authorId: 1, id: 10 })).toBe('/authors/1/books/10');
+  });
+
+  it('is refused without parentExists, or at a path without the parent parameter', async () => {
+    class Orphan extends Resource {
+      static override parent = { name: 'authorId', schema: { type: 'integer' } };
+      list() {
+        return [];
+      }
+    }
+    expect(() => Orphan.asResource('orphan')).toThrow(expect.objectContaining({ code: 'FCV_ERR_INVALID_OPTION', message: expect.stringContaining('parentExists') }));
+    const other = Fastify();
+    await other.register(fastifyViews);
+    expect(() => other.addResource('/books', AuthorBooks.asResource('b'))).toThrow(expect.objectContaining({ code: 'FCV_ERR_INVALID_OPTION', message: expect.stringContaining(':authorId') }));
+  });
+});

@@ -110,6 +110,12 @@ export const errors = {
     '%s needs the fastifyViews plugin: register it first, at the root (await app.register(fastifyViews))',
     500,
   ),
+  /** A nested resource's parent (`static parent`) does not exist: answered before the action runs. */
+  FCV_ERR_PARENT_NOT_FOUND: createError<'FCV_ERR_PARENT_NOT_FOUND', 404, [string, string, string]>(
+    'FCV_ERR_PARENT_NOT_FOUND',
+    "%s: no parent with %s '%s'",
+    404,
+  ),
   /** Registration: a schema in a view's route has an `$id` another, different schema of the context already has. */
   FCV_ERR_SCHEMA_ID_TAKEN: createError<'FCV_ERR_SCHEMA_ID_TAKEN', 500, [string, string]>(
     'FCV_ERR_SCHEMA_ID_TAKEN',

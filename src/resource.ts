@@ -54,6 +54,8 @@ export interface ResourceViews {
   /** `retrieve` / `update` / `partialUpdate` / `destroy`, at `path/:param`; absent when it defines none. */
   readonly item?: ViewFunction;
   readonly itemParam: ItemParam;
+  /** A nested resource's parent parameter: `addResource`'s path must have it. */
+  readonly parent?: ItemParam;
 }
 
 /**
@@ -85,6 +87,13 @@ export abstract class Resource extends MethodView {
    * checkout(request: FastifyRequest<{ Params: { id: number } }>) { … }   // POST /books/:id/checkout, endpoint books.checkout
    */
   static extraActions?: ExtraActions;
+  /**
+   * For a nested resource (`/authors/:authorId/books`): the parent's parameter, added to every
+   * route's `params`. The class then defines `parentExists(request)` (sync or async): when it
+   * answers false, every URL of the resource is a 404 `FCV_ERR_PARENT_NOT_FOUND`, checked once,
+   * after validation and before `validators` and the action.
+   */
+  static parent?: ItemParam;
 
   /**
    * The collection and item views of this resource, named `name` and `name.item`; the remaining
@@ -92,7 +101,7 @@ export abstract class Resource extends MethodView {
    */
   static asResource<C extends ViewClass<Resource>>(this: C, name: string, ...args: ConstructorParameters<C>): ResourceViews {
     const resource = this as unknown as ResourceClass;
-    const { collection, item } = viewClassesOf(resource, name);
+    const { collection, item } = viewClassesOf(resource, name, args);
     return {
       kind: 'resource',
       name,
@@ -100,11 +109,18 @@ export abstract class Resource extends MethodView {
       collection: collection && View.asView.call(collection as unknown as ViewClass, name, ...(args as never[])),
       item: item && View.asView.call(item as unknown as ViewClass, `${name}.item`, ...(args as never[])),
       itemParam: resource.itemParam,
+      parent: resource.parent,
     };
   }
 }
 
 type ResourceClass = typeof Resource;
+
+function checkParam(param: ItemParam | undefined, option: string, name: string): void {
+  if (typeof param?.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(param.name) || typeof param.schema !== 'object' || param.schema === null) {
+    throw new errors.FCV_ERR_INVALID_OPTION(option, `resource '${name}' needs { name, schema } with a parameter name made of letters, digits and _`);
+  }
+}
 
 const STANDARD_ACTIONS = new Set<string>([...Object.keys(COLLECTION_ACTIONS), ...Object.keys(ITEM_ACTIONS)]);
 
@@ -121,15 +137,31 @@ function extraViews(resource: ResourceClass, name: string, args: unknown[]): Ext
     if (problem) throw new errors.FCV_ERR_INVALID_OPTION(`extraActions.${action}`, `resource '${name}': the extra action ${problem}`);
     const actions = Object.fromEntries(methods.map((m) => [action, m.toLowerCase() as Verb]));
     const verbs = Object.fromEntries(methods.map((m) => [m.toLowerCase(), options]));
-    const defaults = on === 'item' ? itemDefaults(resource, name) : { schema: { tags: [name] } };
+    const defaults = defaultsFor(resource, name, args, on === 'item');
     const Views = viewClass(resource, pascal(action), actions, defaults, on === 'item', methods.map((m) => m.toLowerCase() as Verb), verbs)!;
     return { on, path, view: View.asView.call(Views as unknown as ViewClass, `${name}.${action}`, ...(args as never[])) };
   });
 }
 
-function itemDefaults(resource: ResourceClass, name: string): object {
-  const param = resource.itemParam;
-  return { schema: { tags: [name], params: { type: 'object', properties: { [param.name]: param.schema }, required: [param.name] } } };
+/** The options every route of the resource starts from: its tag, its parameters, the parent check. */
+function defaultsFor(resource: ResourceClass, name: string, args: unknown[], item: boolean): object {
+  const params = [...(resource.parent ? [resource.parent] : []), ...(item ? [resource.itemParam] : [])];
+  const schema = { tags: [name], ...(params.length > 0 && { params: { type: 'object', properties: Object.fromEntries(params.map((p) => [p.name, p.schema])), required: params.map((p) => p.name) } }) };
+  return resource.parent ? { schema, preHandler: parentCheck(resource, name, args) } : { schema };
+}
+
+function parentCheck(resource: ResourceClass, name: string, args: unknown[]) {
+  const parent = resource.parent!;
+  const exists = (resource.prototype as unknown as { parentExists?: (request: FastifyRequest) => unknown }).parentExists;
+  if (typeof exists !== 'function') {
+    throw new errors.FCV_ERR_INVALID_OPTION('parent', `resource '${name}' is nested in '${parent.name}': define parentExists(request), true when that parent exists`);
+  }
+  const Constructor = resource as unknown as new (...args: unknown[]) => Resource;
+  return async function checkParent(request: FastifyRequest): Promise<void> {
+    if (!(await exists.call(new Constructor(...args), request))) {
+      throw new errors.FCV_ERR_PARENT_NOT_FOUND(name, parent.name, String((request.params as Record<string, unknown>)[parent.name]));
+    }
+  };
 }
 
 function pascal(text: string): string {
@@ -137,19 +169,20 @@ function pascal(text: string): string {
 }
 
 /** The two `MethodView` classes of a resource class: each action becomes its verb. */
-function viewClassesOf(resource: ResourceClass, name: string) {
+function viewClassesOf(resource: ResourceClass, name: string, args: unknown[]) {
   const proto = resource.prototype as unknown as Record<string, unknown>;
   const verbs = VERBS.filter((verb) => typeof proto[verb] === 'function');
   if (verbs.length > 0) {
     throw new errors.FCV_ERR_INVALID_VIEW_CLASS(name, `a Resource defines actions (list, create, retrieve, update, partialUpdate, destroy), not verbs: rename ${verbs.join(', ')}`);
   }
-  const param = resource.itemParam;
-  if (typeof param?.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(param.name) || typeof param.schema !== 'object' || param.schema === null) {
-    throw new errors.FCV_ERR_INVALID_OPTION('itemParam', `resource '${name}' needs { name, schema } with a parameter name made of letters, digits and _`);
+  checkParam(resource.itemParam, 'itemParam', name);
+  if (resource.parent !== undefined) {
+    checkParam(resource.parent, 'parent', name);
+    if (resource.parent.name === resource.itemParam.name) throw new errors.FCV_ERR_INVALID_OPTION('parent', `resource '${name}': the parent and item parameters are both ':${resource.parent.name}'`);
   }
   return {
-    collection: viewClass(resource, 'Collection', COLLECTION_ACTIONS, { schema: { tags: [name] } }, false),
-    item: viewClass(resource, 'Item', ITEM_ACTIONS, itemDefaults(resource, name), true),
+    collection: viewClass(resource, 'Collection', COLLECTION_ACTIONS, defaultsFor(resource, name, args, false), false),
+    item: viewClass(resource, 'Item', ITEM_ACTIONS, defaultsFor(resource, name, args, true), true),
   };
 }
 
@@ -193,6 +226,9 @@ export function addResourceRoutes(app: FastifyInstance, path: string, resource: 
     throw new errors.FCV_ERR_INVALID_VIEW(String(path), 'addResource needs what Resource.asResource() returns, with at least one action');
   }
   if (typeof path !== 'string') throw new errors.FCV_ERR_INVALID_OPTION('path', `addResource needs a path string, got ${typeof path}`);
+  if (resource.parent && !path.split('/').includes(`:${resource.parent.name}`)) {
+    throw new errors.FCV_ERR_INVALID_OPTION('path', `resource '${resource.name}' is nested: its path needs the parent parameter :${resource.parent.name}, got '${path}'`);
+  }
   const collectionPath = path.replace(/\/+$/, '');
   const itemPath = `${collectionPath}/:${resource.itemParam.name}`;
   if (resource.collection) app.addView(path, resource.collection, options);
