@@ -110,6 +110,12 @@ export const errors = {
     '%s needs the fastifyViews plugin: register it first, at the root (await app.register(fastifyViews))',
     500,
   ),
+  /** A `RepositoryResource` item the repository does not have. */
+  FCV_ERR_NOT_FOUND: createError<'FCV_ERR_NOT_FOUND', 404, [string]>(
+    'FCV_ERR_NOT_FOUND',
+    "No item with id '%s'",
+    404,
+  ),
   /** A nested resource's parent (`static parent`) does not exist: answered before the action runs. */
   FCV_ERR_PARENT_NOT_FOUND: createError<'FCV_ERR_PARENT_NOT_FOUND', 404, [string, string, string]>(
     'FCV_ERR_PARENT_NOT_FOUND',

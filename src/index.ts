@@ -22,6 +22,8 @@ import { ensureSync } from './ensure-sync';
 import { strongETag } from './conditional';
 import { componentName } from './openapi';
 import { Resource, COLLECTION_ACTIONS, ITEM_ACTIONS } from './resource';
+import { RepositoryResource } from './repository-resource';
+import type { Page, PageRequest, Repository } from './repository-resource';
 import type { Action, ActionOptions, ExtraAction, ExtraActions, ItemParam, ResourceViews } from './resource';
 import type { Validators } from './conditional';
 import type { EnsureSync } from './ensure-sync';
@@ -42,12 +44,12 @@ fp(fastifyViews, { fastify: '5.x', name: 'fastify-class-views' });
 
 declare namespace fastifyViews {
   export { fastifyViews, fastifyViews as default };
-  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors, strongETag, componentName, Resource, COLLECTION_ACTIONS, ITEM_ACTIONS };
+  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors, strongETag, componentName, Resource, COLLECTION_ACTIONS, ITEM_ACTIONS, RepositoryResource };
   export type {
     FastifyViewsOptions, ViewEntry, ViewRegistration, RouteDecoratorOptions, RouteMetadata,
     HttpMethod, ViewClass, ViewDecorator, ViewFactory, ViewFunction, ViewHandler, ViewStatics,
     Verb, VerbHandler, VerbOptions, EnsureSync, ViewRouteOptions, VerbRouteOptions, UrlParams,
-    BackgroundTask, ViewReply, ViewRequest, Validators, Action, ActionOptions, ExtraAction, ExtraActions, ItemParam, ResourceViews,
+    BackgroundTask, ViewReply, ViewRequest, Validators, Action, ActionOptions, ExtraAction, ExtraActions, ItemParam, ResourceViews, Page, PageRequest, Repository,
   };
 }
 
@@ -70,4 +72,5 @@ module.exports.componentName = componentName;
 module.exports.Resource = Resource;
 module.exports.COLLECTION_ACTIONS = COLLECTION_ACTIONS;
 module.exports.ITEM_ACTIONS = ITEM_ACTIONS;
+module.exports.RepositoryResource = RepositoryResource;
 export = fastifyViews;

@@ -2,7 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import Type from 'typebox';
-import { ActionOptions, Resource, ViewRequest } from '../../src';
+import { ActionOptions, RepositoryResource, Resource, ViewRequest } from '../../src';
 
 const createBook = { body: Type.Object({ title: Type.String() }) };
 
@@ -33,3 +33,11 @@ const typo: ActionOptions = { lst: {} };
 // @ts-expect-error addResource takes what asResource returns, not a view function
 app.addResource('/books', Books);
 void typo;
+
+// A RepositoryResource takes its repository, typed by the item.
+interface Note { id: number; text: string }
+declare const notes: import('../../src').Repository<Note>;
+class Notes extends RepositoryResource<Note> {}
+app.addResource('/notes', Notes.asResource('notes', notes));
+// @ts-expect-error a repository is needed, not a number
+Notes.asResource('notes', 1);
