@@ -68,6 +68,8 @@ export function describeRoute(app: FastifyInstance, options: Schema, description
     return description.conditional ? { ...options, schema: { headers: conditionalHeaders(undefined) } } : options;
   }
   if (schema.hide) return options;
+  // Schemas another compiler reads (zod…): what we would add is JSON Schema, which it cannot.
+  if (foreign(schema)) return options;
   const described: Schema = { ...schema };
   const shared = sharedSchemas(app, options, description.viewName);
   if (shared.body && schema.body !== undefined) described.body = shared.body(schema.body);
@@ -79,6 +81,7 @@ export function describeRoute(app: FastifyInstance, options: Schema, description
     if (description.conditional) response = conditionalResponses(response, description);
     for (const status of Object.keys(response)) {
       let entry = response[status] as Schema;
+      if (!isJsonSchema(entry)) continue;
       if (description.problemDetails && isError(status)) entry = asProblem(entry);
       if (!hasDescription(app, entry)) entry = { ...entry, description: reasonPhrase(status) };
       response[status] = entry;
@@ -86,6 +89,13 @@ export function describeRoute(app: FastifyInstance, options: Schema, description
     described.response = response;
   }
   return { ...options, schema: described };
+}
+
+function foreign(schema: Schema): boolean {
+  const parts = ['body', 'querystring', 'params', 'headers'].map((key) => schema[key]);
+  const response = schema.response as Schema | undefined;
+  if (response !== undefined) parts.push(response, ...Object.values(response));
+  return parts.some((part) => part !== undefined && !isJsonSchema(part));
 }
 
 function conditionalHeaders(headers: Schema | undefined): Schema {
@@ -107,7 +117,18 @@ function conditionalResponses(declared: Schema, { methods, conditional = [], pro
   return response;
 }
 
+/**
+ * A JSON Schema written as a plain object (TypeBox's are too). Anything else — a zod schema for
+ * fastify-type-provider-zod, say — is its compiler's to read: copying it would break it.
+ */
+function isJsonSchema(node: unknown): node is Schema {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return false;
+  const proto = Object.getPrototypeOf(node);
+  return proto === Object.prototype || proto === null;
+}
+
 function withHeaders(entry: Schema, headers: Schema): Schema {
+  if (!isJsonSchema(entry)) return entry;
   return { ...entry, headers: { ...headers, ...(entry.headers as Schema | undefined) } };
 }
 
@@ -166,7 +187,7 @@ function sharedSchemas(app: FastifyInstance, options: Schema, viewName: string):
  * (or with its own `description`) is still `Book`, referred to with those kept beside the `$ref`.
  */
 function shareResponse(entry: unknown, share: (node: unknown) => unknown): unknown {
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return entry;
+  if (!isJsonSchema(entry)) return entry;
   const { headers, ...body } = entry as Schema;
   const shared = share(body) as Schema;
   if (shared === body) return entry;
@@ -190,7 +211,7 @@ const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items'];
  * way down; a schema with no `$id` inside comes back as the same object.
  */
 function shareNamed(app: FastifyInstance, node: unknown, viewName: string): unknown {
-  if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
+  if (!isJsonSchema(node)) return node;
   const schema = node as Schema;
   const inner = shareInside(app, schema, viewName);
   const id = schema.$id;
