@@ -64,6 +64,25 @@ describe('views typed and validated by zod (fastify-type-provider-zod)', () => {
     await other.close();
   });
 
+  it('answers conditional requests on a view without schemas in a zod app', async () => {
+    class Plain extends MethodView {
+      validators() {
+        return { etag: '"1"' };
+      }
+      override get() {
+        return { a: 1 };
+      }
+    }
+    const other = Fastify();
+    other.setValidatorCompiler(validatorCompiler);
+    other.setSerializerCompiler(serializerCompiler);
+    await other.register(fastifyViews);
+    other.addView('/plain', Plain.asView('plain'));
+    expect((await other.inject('/plain')).json()).toEqual({ a: 1 });
+    expect((await other.inject({ url: '/plain', headers: { 'if-none-match': '"1"' } })).statusCode).toBe(304);
+    await other.close();
+  });
+
   it("validates a resource's item parameter with the action schema", async () => {
     expect((await app.inject('/shelf/7')).json()).toEqual({ id: 7, title: 'Dune' });
     expect((await app.inject('/shelf/0')).statusCode).toBe(400);

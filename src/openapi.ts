@@ -64,16 +64,18 @@ const VALIDATOR_HEADERS = {
 /** `options` with its `schema` described as above (a new object: the view's own stay untouched). */
 export function describeRoute(app: FastifyInstance, options: Schema, description: RouteDescription): Schema {
   const schema = options.schema as (Schema & { hide?: boolean; headers?: Schema; response?: Schema; body?: unknown }) | undefined;
-  if (schema === undefined) {
-    return description.conditional ? { ...options, schema: { headers: conditionalHeaders(undefined) } } : options;
-  }
-  if (schema.hide) return options;
+  if (schema?.hide) return options;
   // Schemas another compiler reads (zod…): what we would add is JSON Schema, which it cannot.
-  if (foreign(schema)) return options;
+  if (schema !== undefined && foreign(schema)) return options;
+  // The conditional headers are a JSON Schema for the validator: added where it reads JSON
+  // Schema — Fastify's own, or one this route already gives a JSON Schema to.
+  const readsJsonSchema = ownCompiler(app, options, 'validator') || ['body', 'querystring', 'params', 'headers'].some((key) => isJsonSchema(schema?.[key]));
+  const withHeaders = description.conditional !== undefined && readsJsonSchema;
+  if (schema === undefined) return withHeaders ? { ...options, schema: { headers: conditionalHeaders(undefined) } } : options;
   const described: Schema = { ...schema };
   const shared = sharedSchemas(app, options, description.viewName);
   if (shared.body && schema.body !== undefined) described.body = shared.body(schema.body);
-  if (description.conditional) described.headers = conditionalHeaders(schema.headers);
+  if (withHeaders) described.headers = conditionalHeaders(schema.headers);
   // Without response schemas @fastify/swagger documents a default 200: adding entries would hide it.
   if (schema.response !== undefined) {
     let response = { ...(schema.response as Schema) };
@@ -167,12 +169,19 @@ function schemaController(app: FastifyInstance): { isCustomValidatorCompiler?: b
  * with `setValidatorCompiler`/`setSerializerCompiler` (on the context or the route) may not,
  * and there the schemas stay inline, exactly as written.
  */
-function sharedSchemas(app: FastifyInstance, options: Schema, viewName: string): { body?: (s: unknown) => unknown; response?: (s: unknown) => unknown } {
+function ownCompiler(app: FastifyInstance, options: Schema, kind: 'validator' | 'serializer'): boolean {
   const controller = schemaController(app);
+  if (controller === undefined) return false;
+  return kind === 'validator'
+    ? !controller.isCustomValidatorCompiler && options.validatorCompiler === undefined
+    : !controller.isCustomSerializerCompiler && options.serializerCompiler === undefined;
+}
+
+function sharedSchemas(app: FastifyInstance, options: Schema, viewName: string): { body?: (s: unknown) => unknown; response?: (s: unknown) => unknown } {
   const share = (node: unknown) => shareNamed(app, node, viewName);
   return {
-    body: controller && !controller.isCustomValidatorCompiler && options.validatorCompiler === undefined ? share : undefined,
-    response: controller && !controller.isCustomSerializerCompiler && options.serializerCompiler === undefined
+    body: ownCompiler(app, options, 'validator') ? share : undefined,
+    response: ownCompiler(app, options, 'serializer')
       ? (entry) => {
         const content = (entry as Schema | undefined)?.content as Record<string, Schema> | undefined;
         if (content === undefined || typeof content !== 'object') return shareResponse(entry, share);
