@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import fastifyViews, { ExtraActions, Resource, schema, strongETag } from '../src';
+import fastifyViews, { ExtraActions, ItemParam, Resource, schema, strongETag } from '../src';
 import { runView } from '../src/testing';
 
 interface Book {
@@ -295,6 +295,16 @@ describe('extra actions', () => {
     expect(Object.keys(doc.paths['/loans/find']).sort()).toEqual(['get', 'post']);
   });
 
+  it('are refused when named like one of the six actions', () => {
+    class Clash extends Resource {
+      static override extraActions = { list: { on: 'collection', methods: ['GET'] } } satisfies ExtraActions;
+      list() {
+        return [];
+      }
+    }
+    expect(() => Clash.asResource('clash')).toThrow(expect.objectContaining({ code: 'FCV_ERR_INVALID_OPTION', message: expect.stringContaining('use actionOptions') }));
+  });
+
   it('are refused when the method serving them is missing', () => {
     class Broken extends Resource {
       static override extraActions = { archive: { on: 'item', methods: ['POST'] } } satisfies ExtraActions;
@@ -308,7 +318,7 @@ describe('a nested resource', () => {
   const books = [{ id: 10, authorId: 1, title: 'The Dispossessed' }];
   let checks = 0;
   class AuthorBooks extends Resource {
-    static override parent = { name: 'authorId', schema: { type: 'integer', minimum: 1 } };
+    static override parent: ItemParam = { name: 'authorId', schema: { type: 'integer', minimum: 1 } };
     async parentExists(request: FastifyRequest<{ Params: { authorId: number } }>) {
       checks += 1;
       return authors.has(request.params.authorId);
@@ -357,6 +367,10 @@ describe('a nested resource', () => {
       }
     }
     expect(() => Orphan.asResource('orphan')).toThrow(expect.objectContaining({ code: 'FCV_ERR_INVALID_OPTION', message: expect.stringContaining('parentExists') }));
+    class SameName extends AuthorBooks {
+      static override parent = { name: 'id', schema: { type: 'integer' } };
+    }
+    expect(() => SameName.asResource('same')).toThrow(expect.objectContaining({ code: 'FCV_ERR_INVALID_OPTION', message: expect.stringContaining("both ':id'") }));
     const other = Fastify();
     await other.register(fastifyViews);
     expect(() => other.addResource('/books', AuthorBooks.asResource('b'))).toThrow(expect.objectContaining({ code: 'FCV_ERR_INVALID_OPTION', message: expect.stringContaining(':authorId') }));

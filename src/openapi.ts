@@ -69,11 +69,12 @@ export function describeRoute(app: FastifyInstance, options: Schema, description
   if (schema !== undefined && foreign(schema)) return options;
   // The conditional headers are a JSON Schema for the validator: added where it reads JSON
   // Schema — Fastify's own, or one this route already gives a JSON Schema to.
-  const readsJsonSchema = ownCompiler(app, options, 'validator') || ['body', 'querystring', 'params', 'headers'].some((key) => isJsonSchema(schema?.[key]));
+  const own = ownCompilers(app, options);
+  const readsJsonSchema = own.validator || ['body', 'querystring', 'params', 'headers'].some((key) => isJsonSchema(schema?.[key]));
   const withHeaders = description.conditional !== undefined && readsJsonSchema;
   if (schema === undefined) return withHeaders ? { ...options, schema: { headers: conditionalHeaders(undefined) } } : options;
   const described: Schema = { ...schema };
-  const shared = sharedSchemas(app, options, description.viewName);
+  const shared = sharedSchemas(app, own, description.viewName);
   if (shared.body && schema.body !== undefined) described.body = shared.body(schema.body);
   if (withHeaders) described.headers = conditionalHeaders(schema.headers);
   // Without response schemas @fastify/swagger documents a default 200: adding entries would hide it.
@@ -169,19 +170,20 @@ function schemaController(app: FastifyInstance): { isCustomValidatorCompiler?: b
  * with `setValidatorCompiler`/`setSerializerCompiler` (on the context or the route) may not,
  * and there the schemas stay inline, exactly as written.
  */
-function ownCompiler(app: FastifyInstance, options: Schema, kind: 'validator' | 'serializer'): boolean {
+/** Whether the route's validator and serializer are Fastify's own (neither the context nor the route set one). */
+function ownCompilers(app: FastifyInstance, options: Schema): { validator: boolean; serializer: boolean } {
   const controller = schemaController(app);
-  if (controller === undefined) return false;
-  return kind === 'validator'
-    ? !controller.isCustomValidatorCompiler && options.validatorCompiler === undefined
-    : !controller.isCustomSerializerCompiler && options.serializerCompiler === undefined;
+  return {
+    validator: controller !== undefined && !controller.isCustomValidatorCompiler && options.validatorCompiler === undefined,
+    serializer: controller !== undefined && !controller.isCustomSerializerCompiler && options.serializerCompiler === undefined,
+  };
 }
 
-function sharedSchemas(app: FastifyInstance, options: Schema, viewName: string): { body?: (s: unknown) => unknown; response?: (s: unknown) => unknown } {
+function sharedSchemas(app: FastifyInstance, own: { validator: boolean; serializer: boolean }, viewName: string): { body?: (s: unknown) => unknown; response?: (s: unknown) => unknown } {
   const share = (node: unknown) => shareNamed(app, node, viewName);
   return {
-    body: ownCompiler(app, options, 'validator') ? share : undefined,
-    response: ownCompiler(app, options, 'serializer')
+    body: own.validator ? share : undefined,
+    response: own.serializer
       ? (entry) => {
         const content = (entry as Schema | undefined)?.content as Record<string, Schema> | undefined;
         if (content === undefined || typeof content !== 'object') return shareResponse(entry, share);

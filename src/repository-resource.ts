@@ -48,9 +48,8 @@ export interface Page<Item> {
  * app.addResource('/books', Books.asResource('books', bookRepository));
  */
 export class RepositoryResource<Item extends object, Id = number> extends Resource {
-  /** The default and the largest page size. */
+  /** The page size without `?limit=` (the query schema bounds `limit` to 1–100). */
   static pageSize = 20;
-  static maxPageSize = 100;
   static override actionOptions: ActionOptions = {
     list: {
       schema: {
@@ -77,11 +76,10 @@ export class RepositoryResource<Item extends object, Id = number> extends Resour
     return (request.params as Record<string, Id>)[name];
   }
 
-  /** The page asked for, within the class's page sizes. */
+  /** The page asked for (`list`'s query schema has already bounded it). */
   pageFrom(request: FastifyRequest): PageRequest {
-    const statics = this.constructor as typeof RepositoryResource;
     const query = request.query as { limit?: number; offset?: number };
-    return { limit: Math.min(query.limit ?? statics.pageSize, statics.maxPageSize), offset: query.offset ?? 0 };
+    return { limit: query.limit ?? (this.constructor as typeof RepositoryResource).pageSize, offset: query.offset ?? 0 };
   }
 
   /** The filter for `list` and `count`: the query string without `limit` and `offset`. */

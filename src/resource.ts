@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from './errors';
 import { MethodView, VERBS, Verb, VerbOptions } from './method-view';
 import { mergeRouteOptions, VerbRouteOptions, ViewRouteOptions } from './route-options';
+import { pascal } from './registry';
 import { View, ViewClass, ViewFunction } from './view';
 
 /** The actions on the collection URL (`/books`): `list` answers GET, `create` POST. */
@@ -135,10 +136,8 @@ function extraViews(resource: ResourceClass, name: string, args: unknown[]): Ext
       : typeof path !== 'string' || path === '' || path.startsWith('/') ? 'needs a path segment such as "checkout"'
       : undefined;
     if (problem) throw new errors.FCV_ERR_INVALID_OPTION(`extraActions.${action}`, `resource '${name}': the extra action ${problem}`);
-    const actions = Object.fromEntries(methods.map((m) => [action, m.toLowerCase() as Verb]));
-    const verbs = Object.fromEntries(methods.map((m) => [m.toLowerCase(), options]));
-    const defaults = defaultsFor(resource, name, args, on === 'item');
-    const Views = viewClass(resource, pascal(action), actions, defaults, on === 'item', methods.map((m) => m.toLowerCase() as Verb), verbs)!;
+    const served = methods.map((m): [string, Verb] => [action, m.toLowerCase() as Verb]);
+    const Views = viewClass(resource, pascal(action), served, () => options, defaultsFor(resource, name, args, on === 'item'), on === 'item');
     return { on, path, view: View.asView.call(Views as unknown as ViewClass, `${name}.${action}`, ...(args as never[])) };
   });
 }
@@ -164,10 +163,6 @@ function parentCheck(resource: ResourceClass, name: string, args: unknown[]) {
   };
 }
 
-function pascal(text: string): string {
-  return text[0].toUpperCase() + text.slice(1);
-}
-
 /** The two `MethodView` classes of a resource class: each action becomes its verb. */
 function viewClassesOf(resource: ResourceClass, name: string, args: unknown[]) {
   const proto = resource.prototype as unknown as Record<string, unknown>;
@@ -180,30 +175,29 @@ function viewClassesOf(resource: ResourceClass, name: string, args: unknown[]) {
     checkParam(resource.parent, 'parent', name);
     if (resource.parent.name === resource.itemParam.name) throw new errors.FCV_ERR_INVALID_OPTION('parent', `resource '${name}': the parent and item parameters are both ':${resource.parent.name}'`);
   }
+  const defined = (actions: Record<string, Verb>) => Object.entries(actions).filter(([action]) => typeof proto[action] === 'function');
+  const optionsOf = (action: string) => resource.actionOptions?.[action as Action];
+  const [collection, item] = [defined(COLLECTION_ACTIONS), defined(ITEM_ACTIONS)];
   return {
-    collection: viewClass(resource, 'Collection', COLLECTION_ACTIONS, defaultsFor(resource, name, args, false), false),
-    item: viewClass(resource, 'Item', ITEM_ACTIONS, defaultsFor(resource, name, args, true), true),
+    collection: collection.length > 0 ? viewClass(resource, 'Collection', collection, optionsOf, defaultsFor(resource, name, args, false), false) : undefined,
+    item: item.length > 0 ? viewClass(resource, 'Item', item, optionsOf, defaultsFor(resource, name, args, true), true) : undefined,
   };
 }
 
 /**
- * A `MethodView` subclass of `resource` whose verbs are its actions. An extra action serves
- * several `verbs` with one method and gives its options per verb (`extraOptions`).
+ * A `MethodView` subclass of `resource` whose verbs are its actions (`served`: action and verb
+ * pairs; an extra action serves several verbs with one method).
  */
-function viewClass(resource: ResourceClass, suffix: string, actions: Record<string, Verb>, defaults: object, conditional: boolean, verbs?: Verb[], extraOptions?: VerbOptions): ResourceClass | undefined {
+function viewClass(resource: ResourceClass, suffix: string, served: Array<[string, Verb]>, optionsOf: (action: string) => VerbRouteOptions | undefined, defaults: object, conditional: boolean): ResourceClass {
   const proto = resource.prototype as unknown as Record<string, unknown>;
-  const defined: Array<[string, Verb]> = verbs
-    ? verbs.map((verb) => [Object.keys(actions)[0], verb])
-    : Object.entries(actions).filter(([action]) => typeof proto[action] === 'function');
-  if (defined.length === 0) return undefined;
   // A subclass of the user's class: instances are theirs (`instanceof Books`), with their constructor.
   const Views = class extends (resource as unknown as new (...args: never[]) => Resource) {} as unknown as ResourceClass;
   Object.defineProperty(Views, 'name', { value: `${resource.name}${suffix}` });
   const verbOptions: VerbOptions = {};
-  for (const [action, verb] of defined) {
+  for (const [action, verb] of served) {
     // The action's own function, not a wrapper: `@schema` metadata on it is found by the verb.
     Object.defineProperty(Views.prototype, verb, { value: proto[action], writable: true, configurable: true });
-    const options = extraOptions ? extraOptions[verb] : resource.actionOptions?.[action as Action];
+    const options = optionsOf(action);
     if (options !== undefined) verbOptions[verb] = options;
   }
   Views.verbOptions = verbOptions;
