@@ -66,6 +66,25 @@ describe('a RepositoryResource', () => {
     expect((await app.inject('/books?limit=500')).statusCode).toBe(400);
   });
 
+  it('links past the end back to the last page that has items', async () => {
+    const reply = await app.inject('/books?limit=2&offset=10');
+    expect([reply.json().items, reply.headers.link]).toEqual([[], '</books?limit=2&offset=2>; rel="prev"']);
+  });
+
+  it('serves only the actions listed in static actions: the others are 405', async () => {
+    class ReadOnlyBooks extends RepositoryResource<Book> {
+      static override actions = ['list', 'retrieve'] as const;
+    }
+    const other = Fastify();
+    await other.register(fastifyViews);
+    other.addResource('/ro', ReadOnlyBooks.asResource('ro', books));
+    expect((await other.inject('/ro/1')).statusCode).toBe(200);
+    const put = await other.inject({ method: 'PUT', url: '/ro/1', payload: { title: 'x' } });
+    expect([put.statusCode, put.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS']);
+    expect((await other.inject({ method: 'POST', url: '/ro', payload: { title: 'x' } })).headers.allow).toBe('GET, HEAD, OPTIONS');
+    await other.close();
+  });
+
   it('keeps the filter in the page links', async () => {
     books.create({ title: 'A' });
     const reply = await app.inject('/books?title=A&limit=1');

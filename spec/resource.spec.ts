@@ -146,6 +146,16 @@ describe('Resource options', () => {
     await app.close();
   });
 
+  it('refuses static actions naming an action the class does not define', () => {
+    class Feed extends Resource {
+      static override actions = ['list', 'destroy'] as const;
+      list() {
+        return [];
+      }
+    }
+    expect(() => Feed.asResource('feed')).toThrow(expect.objectContaining({ code: 'FCV_ERR_INVALID_OPTION', message: expect.stringContaining('lists destroy, which it does not define') }));
+  });
+
   it('registers only the URLs it has actions for', async () => {
     class Feed extends Resource {
       list() {

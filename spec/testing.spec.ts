@@ -1,6 +1,6 @@
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { MethodView, VerbOptions, View } from '../src';
-import { runView } from '../src/testing';
+import { ExtraActions, MethodView, Resource, VerbOptions, View } from '../src';
+import { runResource, runView } from '../src/testing';
 
 interface Store {
   find(id: number): { id: number; title: string } | undefined;
@@ -138,5 +138,80 @@ describe('runView with values urlFor would refuse', () => {
     }
     const res = await runView(Named, { path: '/files/:name', params: { name: '' } });
     expect([res.status, res.text]).toEqual([200, 'name: []']);
+  });
+});
+
+class Shelf extends Resource {
+  static override extraActions = { checkout: { on: 'item', methods: ['POST'] }, search: { on: 'collection', methods: ['GET'], path: 'find' } } satisfies ExtraActions;
+  constructor(private readonly store: Store) {
+    super();
+  }
+  list() {
+    return [this.store.find(7)];
+  }
+  create(request: FastifyRequest<{ Body: { title: string } }>, reply: FastifyReply) {
+    reply.code(201).header('location', request.server.urlFor('shelf.item', { id: 9 }));
+    return { id: 9, title: request.body.title };
+  }
+  retrieve(request: FastifyRequest<{ Params: { id: number } }>, reply: FastifyReply) {
+    return this.store.find(request.params.id) ?? reply.code(404).send({ error: 'no such book' });
+  }
+  checkout(request: FastifyRequest<{ Params: { id: number } }>) {
+    return { lent: request.params.id };
+  }
+  search(request: FastifyRequest<{ Querystring: { q: string } }>) {
+    return { q: request.query.q };
+  }
+}
+
+class ShelfOfAuthor extends Resource {
+  static override parent = { name: 'authorId', schema: { type: 'integer' } };
+  parentExists(request: FastifyRequest<{ Params: { authorId: number } }>) {
+    return request.params.authorId === 1;
+  }
+  list(request: FastifyRequest<{ Params: { authorId: number } }>) {
+    return { of: request.params.authorId };
+  }
+}
+
+describe('runResource (fastify-class-views/testing)', () => {
+  it("runs one action: its verb at its URL, with the resource's constructor arguments", async () => {
+    const res = await runResource(Shelf.asResource('shelf', fakeStore), { action: 'retrieve', params: { id: 7 } });
+    expect([res.status, res.body]).toEqual([200, { id: 7, title: 'Dune' }]);
+  });
+
+  it('takes the class with args and name, and a body for a write action', async () => {
+    const res = await runResource(Shelf, { name: 'shelf', args: [fakeStore], action: 'create', body: { title: 'Emma' } });
+    expect([res.status, res.headers.location, res.body]).toEqual([201, '/shelf/9', { id: 9, title: 'Emma' }]);
+  });
+
+  it('goes to the item URL when params has the item parameter, else to the collection', async () => {
+    const views = Shelf.asResource('shelf', fakeStore);
+    expect((await runResource(views)).body).toEqual([{ id: 7, title: 'Dune' }]);
+    expect((await runResource(views, { params: { id: 8 } })).status).toBe(404);
+  });
+
+  it('runs an extra action at its own path, with its first method', async () => {
+    const views = Shelf.asResource('shelf', fakeStore);
+    expect((await runResource(views, { action: 'checkout', params: { id: 3 } })).body).toEqual({ lent: 3 });
+    expect((await runResource(views, { action: 'search', query: { q: 'dune' } })).body).toEqual({ q: 'dune' });
+  });
+
+  it('answers 405 with Allow for a method the URL does not serve, as the app would', async () => {
+    const res = await runResource(Shelf.asResource('shelf', fakeStore), { method: 'DELETE', params: { id: 7 } });
+    expect([res.status, res.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS']);
+  });
+
+  it('serves a nested resource under its parent parameter, checking the parent', async () => {
+    const views = ShelfOfAuthor.asResource('books');
+    expect((await runResource(views, { params: { authorId: 1 } })).body).toEqual({ of: 1 });
+    expect((await runResource(views, { params: { authorId: 2 } })).status).toBe(404);
+  });
+
+  it('refuses an action the resource does not have, naming the ones it has', async () => {
+    await expect(runResource(Shelf.asResource('shelf', fakeStore), { action: 'archive' })).rejects.toMatchObject({
+      code: 'FCV_ERR_INVALID_OPTION',
+      message: expect.stringContaining('(its actions: list, create, retrieve, checkout, search)'),
+    });
   });
 });

@@ -114,7 +114,9 @@ export class RepositoryResource<Item extends object, Id = number> extends Resour
     const at = (to: number) => request.server.urlFor(name, { ...filter, limit, offset: to } as never);
     const links: string[] = [];
     if (offset + limit < total) links.push(`<${at(offset + limit)}>; rel="next"`);
-    if (offset > 0) links.push(`<${at(Math.max(0, offset - limit))}>; rel="prev"`);
+    // Past the end, `prev` is the last page that has items (or the first), not another empty one.
+    const last = total === 0 ? 0 : Math.floor((total - 1) / limit) * limit;
+    if (offset > 0) links.push(`<${at(Math.max(0, Math.min(offset - limit, last)))}>; rel="prev"`);
     return links.length > 0 ? links.join(', ') : undefined;
   }
 

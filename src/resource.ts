@@ -78,6 +78,14 @@ export interface ResourceViews {
 export abstract class Resource extends MethodView {
   /** Route options per action, merged over the class's `viewOptions`. */
   static actionOptions?: ActionOptions;
+  /**
+   * The actions served, when not every one the class has: a subclass of `RepositoryResource`
+   * (which has all six) without `PUT`, say, lists the other five. Unlisted actions are 405.
+   *
+   * @example
+   * static override actions = ['list', 'create', 'retrieve', 'partialUpdate', 'destroy'] satisfies Action[];
+   */
+  static actions?: readonly Action[];
   /** The item URL's parameter: `:id`, a positive integer, unless a subclass says otherwise. */
   static itemParam: ItemParam = { name: 'id', schema: { type: 'integer', minimum: 1 } };
   /**
@@ -175,13 +183,27 @@ function viewClassesOf(resource: ResourceClass, name: string, args: unknown[]) {
     checkParam(resource.parent, 'parent', name);
     if (resource.parent.name === resource.itemParam.name) throw new errors.FCV_ERR_INVALID_OPTION('parent', `resource '${name}': the parent and item parameters are both ':${resource.parent.name}'`);
   }
-  const defined = (actions: Record<string, Verb>) => Object.entries(actions).filter(([action]) => typeof proto[action] === 'function');
+  const served = servedActions(resource, name);
+  const defined = (actions: Record<string, Verb>) => Object.entries(actions).filter(([action]) => served.has(action));
   const optionsOf = (action: string) => resource.actionOptions?.[action as Action];
   const [collection, item] = [defined(COLLECTION_ACTIONS), defined(ITEM_ACTIONS)];
   return {
     collection: collection.length > 0 ? viewClass(resource, 'Collection', collection, optionsOf, defaultsFor(resource, name, args, false), false) : undefined,
     item: item.length > 0 ? viewClass(resource, 'Item', item, optionsOf, defaultsFor(resource, name, args, true), true) : undefined,
   };
+}
+
+/** The standard actions the resource serves: `static actions`, else every one it defines. */
+function servedActions(resource: ResourceClass, name: string): Set<string> {
+  const proto = resource.prototype as unknown as Record<string, unknown>;
+  const defined = [...STANDARD_ACTIONS].filter((action) => typeof proto[action] === 'function');
+  if (resource.actions === undefined) return new Set(defined);
+  if (!Array.isArray(resource.actions)) throw new errors.FCV_ERR_INVALID_OPTION('actions', `resource '${name}' needs a list of actions, e.g. ['list', 'retrieve']`);
+  const missing = resource.actions.filter((action) => !defined.includes(action));
+  if (missing.length > 0) {
+    throw new errors.FCV_ERR_INVALID_OPTION('actions', `resource '${name}' lists ${missing.map(String).join(', ')}, which it does not define (its actions: ${defined.join(', ') || 'none'})`);
+  }
+  return new Set(resource.actions);
 }
 
 /**

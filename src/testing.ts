@@ -3,6 +3,8 @@ import { UrlParams, fillPath } from './paths';
 import type { EnsureSync } from './ensure-sync';
 import { fastifyViews } from './plugin';
 import type { ViewRouteOptions } from './route-options';
+import { errors } from './errors';
+import { Action, COLLECTION_ACTIONS, ITEM_ACTIONS, Resource, ResourceViews } from './resource';
 import { View, ViewClass, ViewFunction, isViewFunction } from './view';
 
 /** What a test sends to a view. Everything is optional: a bare call is `GET /`. */
@@ -66,19 +68,91 @@ export async function runView<C extends ViewClass>(view: C | ViewFunction<C>, re
   const params = request.params ?? {};
   const endpoints = request.endpoints ?? {};
   const path = request.path ?? endpoints[viewFunction.viewName] ?? ('/' + Object.keys(params).map((key) => `:${key}`).join('/'));
+  try {
+    return await serve(request, [viewFunction.viewName], (app) => app.addView(path, viewFunction as ViewFunction, request.options), request.method ?? 'GET', fillPath(viewFunction.viewName, path, params, false).url);
+  } finally {
+    (viewFunction as ViewFunction).viewClass = originalClass;
+  }
+}
+
+/** What a test sends to a resource: as for `runView`, and which action it is for. */
+export interface ResourceTestRequest<C extends ViewClass = ViewClass> extends Omit<ViewTestRequest<C>, 'viewClass'> {
+  /**
+   * The action the request is for — `list`, `retrieve`, … or an extra action's name: it picks
+   * the URL (collection, item, or the extra action's) and the method (the action's verb; an
+   * extra action's first method) unless `method` is given. Without it, the request goes to the
+   * item URL when `params` has the item parameter, else to the collection.
+   */
+  action?: Action | (string & {});
+  /**
+   * The collection's route path; default: the resource's entry in `endpoints`, else `/name`
+   * (`/:parent/name` for a nested resource).
+   */
+  path?: string;
+}
+
+/**
+ * `runView` for a `Resource`: registers the whole resource (collection, item and extra actions,
+ * as `addResource` does) on a throwaway app and sends one request, to the action named by
+ * `action` or to the URL `params` point at. Pass what `asResource` returns, or the class (with
+ * `args` and `name`).
+ *
+ * @example
+ * import { runResource } from 'fastify-class-views/testing';
+ * const res = await runResource(Books.asResource('books', fakeStore), { action: 'retrieve', params: { id: 7 } });
+ * expect(res.status).toBe(200);
+ * await runResource(Books, { args: [fakeStore], action: 'create', body: { title: 'Emma' } });   // POST /books
+ */
+export async function runResource<C extends ViewClass<Resource>>(resource: C | ResourceViews, request: ResourceTestRequest<C> = {}): Promise<ViewTestResponse> {
+  const views = isResourceViews(resource)
+    ? resource
+    : Resource.asResource.call(resource as never, request.name ?? (resource.name || 'resource'), ...((request.args ?? []) as never[]));
+  const params = request.params ?? {};
+  const collectionPath = (request.path ?? request.endpoints?.[views.name] ?? (views.parent ? `/:${views.parent.name}/${views.name}` : `/${views.name}`)).replace(/\/+$/, '');
+  const itemPath = `${collectionPath}/:${views.itemParam.name}`;
+  const target = targetOf(views, request.action, Object.hasOwn(params, views.itemParam.name));
+  const path = target.on === 'item' ? itemPath : collectionPath;
+  const url = target.path ? `${path}/${target.path}` : path;
+  const own = [views.name, `${views.name}.item`, ...views.extra.map((extra) => extra.view.viewName)];
+  return serve(request, own, (app) => app.addResource(collectionPath, views, request.options), request.method ?? target.method, fillPath(views.name, url, params, false).url);
+}
+
+function isResourceViews(value: unknown): value is ResourceViews {
+  return typeof value === 'object' && value !== null && (value as ResourceViews).kind === 'resource';
+}
+
+/** Where an action is served: on the collection or an item, the extra path, its method. */
+function targetOf(views: ResourceViews, action: string | undefined, hasItemParam: boolean): { on: 'collection' | 'item'; path?: string; method: string } {
+  if (action === undefined) return { on: hasItemParam ? 'item' : 'collection', method: 'GET' };
+  if (Object.hasOwn(COLLECTION_ACTIONS, action)) return { on: 'collection', method: COLLECTION_ACTIONS[action as keyof typeof COLLECTION_ACTIONS].toUpperCase() };
+  if (Object.hasOwn(ITEM_ACTIONS, action)) return { on: 'item', method: ITEM_ACTIONS[action as keyof typeof ITEM_ACTIONS].toUpperCase() };
+  const extra = views.extra.find((candidate) => candidate.view.viewName === `${views.name}.${action}`);
+  if (extra === undefined) {
+    const served = (actions: Record<string, string>, view?: ViewFunction) => Object.keys(actions).filter((a) => (view?.methods as readonly string[] | undefined)?.includes(actions[a].toUpperCase()));
+    const known = [...served(COLLECTION_ACTIONS, views.collection), ...served(ITEM_ACTIONS, views.item), ...views.extra.map((e) => e.view.viewName.slice(views.name.length + 1))];
+    throw new errors.FCV_ERR_INVALID_OPTION('action', `resource '${views.name}' has no action '${action}' (its actions: ${known.join(', ')})`);
+  }
+  return { on: extra.on, path: extra.path, method: extra.view.methods[0] };
+}
+
+/**
+ * Builds the throwaway app — the plugin, the test's `setup`, stand-ins for the other endpoints
+ * — registers what is under test and sends one request.
+ */
+async function serve(request: ViewTestRequest<never> | ResourceTestRequest<never>, own: string[], register: (app: FastifyInstance) => void, method: string, url: string): Promise<ViewTestResponse> {
   const app = Fastify();
   try {
     await app.register(fastifyViews, request.ensureSync ? { ensureSync: request.ensureSync } : {});
     await request.setup?.(app);
-    for (const [name, endpointPath] of Object.entries(endpoints)) {
-      if (name !== viewFunction.viewName) app.addView(endpointPath, StandIn.asView(name));
+    for (const [name, endpointPath] of Object.entries(request.endpoints ?? {})) {
+      if (!own.includes(name)) app.addView(endpointPath, StandIn.asView(name));
     }
-    app.addView(path, viewFunction as ViewFunction, request.options);
+    register(app);
     const body = request.body;
     const json = body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
     const response = await app.inject({
-      method: request.method ?? 'GET',
-      url: fillPath(viewFunction.viewName, path, params, false).url, // a test may send an empty id on purpose
+      method: method as InjectOptions['method'],
+      url, // a test may send an empty id on purpose
       query: request.query as InjectOptions['query'],
       headers: { ...(json ? { 'content-type': 'application/json' } : {}), ...request.headers },
       payload: json ? JSON.stringify(body) : (body as string | Buffer | undefined),
@@ -86,7 +160,6 @@ export async function runView<C extends ViewClass>(view: C | ViewFunction<C>, re
     const isJson = String(response.headers['content-type'] ?? '').includes('json') && response.body.length > 0;
     return { status: response.statusCode, headers: response.headers, body: isJson ? JSON.parse(response.body) : response.body, text: response.body };
   } finally {
-    (viewFunction as ViewFunction).viewClass = originalClass;
     await app.close();
   }
 }
