@@ -359,9 +359,21 @@ describe('a nested resource', () => {
 
   it('answers 404 for a parent that does not exist, checked once, before the action', async () => {
     const reply = await app.inject('/authors/9/books/10');
-    expect([reply.statusCode, reply.json().code, reply.json().message]).toEqual([404, 'FCV_ERR_PARENT_NOT_FOUND', "authors.books: no parent with authorId '9'"]);
+    expect([reply.statusCode, reply.json().code, reply.json().message]).toEqual([404, 'FCV_ERR_PARENT_NOT_FOUND', "authors.books.item: no parent with authorId '9'"]);
     expect(checks).toBe(1);
     expect((await app.inject('/authors/9/books')).statusCode).toBe(404);
+  });
+
+  it("answers the subclass's own error from parentNotFound", async () => {
+    class Owned extends AuthorBooks {
+      override parentNotFound(request: FastifyRequest<{ Params: { authorId: number } }>) {
+        return Object.assign(new Error(`author ${request.params.authorId} does not exist`), { statusCode: 404, code: 'NO_AUTHOR' });
+      }
+    }
+    const other = await appWith((app) => app.addResource('/a/:authorId/b', Owned.asResource('owned')));
+    const reply = await other.inject('/a/9/b');
+    expect([reply.statusCode, reply.json().code, reply.json().message]).toEqual([404, 'NO_AUTHOR', 'author 9 does not exist']);
+    await other.close();
   });
 
   it('names its URLs for urlFor with both parameters', () => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { VIEW_NAME } from './ensure-sync';
 import { errors } from './errors';
 import { MethodView, VERBS, Verb, VerbOptions } from './method-view';
 import { mergeRouteOptions, VerbRouteOptions, ViewRouteOptions } from './route-options';
@@ -105,6 +106,17 @@ export abstract class Resource extends MethodView {
   static parent?: ItemParam;
 
   /**
+   * The error for a nested resource whose parent does not exist: a 404
+   * `FCV_ERR_PARENT_NOT_FOUND` naming the parent parameter, unless a subclass answers its own.
+   */
+  parentNotFound(request: FastifyRequest): Error {
+    const parent = (this.constructor as typeof Resource).parent;
+    const name = parent?.name ?? 'parent';
+    const endpoint = String((request.routeOptions?.config as unknown as Record<PropertyKey, unknown> | undefined)?.[VIEW_NAME] ?? this.constructor.name);
+    return new errors.FCV_ERR_PARENT_NOT_FOUND(endpoint, name, String((request.params as Record<string, unknown>)[name]));
+  }
+
+  /**
    * The collection and item views of this resource, named `name` and `name.item`; the remaining
    * arguments go to the constructor of every instance, typed from it.
    */
@@ -165,9 +177,8 @@ function parentCheck(resource: ResourceClass, name: string, args: unknown[]) {
   }
   const Constructor = resource as unknown as new (...args: unknown[]) => Resource;
   return async function checkParent(request: FastifyRequest): Promise<void> {
-    if (!(await exists.call(new Constructor(...args), request))) {
-      throw new errors.FCV_ERR_PARENT_NOT_FOUND(name, parent.name, String((request.params as Record<string, unknown>)[parent.name]));
-    }
+    const resource = new Constructor(...args);
+    if (!(await exists.call(resource, request))) throw resource.parentNotFound(request);
   };
 }
 

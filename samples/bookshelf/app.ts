@@ -8,8 +8,8 @@ import { createServer } from 'node:http';
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError, FastifyServerOptions } from 'fastify';
 import fastifyViews, { componentName } from '../../src'; // in your app: 'fastify-class-views'
 import type { Store } from './store';
-import { AuthorItem, AuthorList } from './views/authors';
-import { BookItem, BookList } from './views/books';
+import { Authors } from './views/authors';
+import { AuthorBooks, Books } from './views/books';
 import { Home } from './views/home';
 
 export interface BookshelfOptions {
@@ -90,10 +90,9 @@ export async function buildApp({ store, apiKey, logger = false, docs = true, req
 
   await app.register(fastifyViews);
   app.addView('/', Home.asView('home', DOCS));
-  app.addView('/authors', AuthorList.asView('authors', store));
-  app.addView('/authors/:id', AuthorItem.asView('author', store));
-  app.addView('/books', BookList.asView('books', store));
-  app.addView('/books/:id', BookItem.asView('book', store));
+  app.addResource('/authors', Authors.asResource('authors', store));
+  app.addResource('/authors/:authorId/books', AuthorBooks.asResource('authorBooks', store));
+  app.addResource('/books', Books.asResource('books', store));
   return app;
 }
 

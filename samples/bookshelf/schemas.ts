@@ -12,7 +12,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 
 /** Ids are Postgres `integer`s: the bounds keep an out-of-range id a 400, not a database error. */
-const id = { type: 'integer', minimum: 1, maximum: 2147483647 } as const;
+export const id = { type: 'integer', minimum: 1, maximum: 2147483647 } as const;
 
 export const IdParams = {
   type: 'object',
@@ -116,7 +116,8 @@ const page = {
 } as const;
 
 export const PageQuery = { type: 'object', properties: page } as const;
-export type Page = FromSchema<typeof PageQuery>;
+/** Which rows of a list: `?limit=&offset=` once validated (with their defaults). */
+export type Page = { limit: number; offset: number };
 
 /** The books list also filters by author (`?authorId=`). */
 export const BookQuery = { type: 'object', properties: { ...page, authorId: id } } as const;

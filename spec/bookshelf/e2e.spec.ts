@@ -187,7 +187,7 @@ describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) =>
     const index = await call('GET', '/');
     expect([index.status, index.body]).toEqual([200, { name: 'bookshelf', links: { authors: '/authors', books: '/books', docs: '/docs' } }]);
     const openapi = await call('GET', '/docs/json');
-    expect(Object.keys(openapi.body.paths).sort()).toEqual(['/', '/authors', '/authors/{id}', '/books', '/books/{id}']);
+    expect(Object.keys(openapi.body.paths).sort()).toEqual(['/', '/authors', '/authors/{authorId}/books', '/authors/{id}', '/books', '/books/{id}']);
     expect(openapi.body.paths['/books'].post.security).toEqual([{ apiKey: [] }]);
     const ui = await call('GET', '/docs');
     expect([ui.status, ui.headers.get('content-type'), ui.body]).toEqual([200, expect.stringContaining('text/html'), expect.stringContaining('swagger-ui')]);
@@ -244,6 +244,15 @@ describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) =>
     expect([author.body.bookCount, author.body.books.length]).toEqual([3, 3]);
     expect((await call('GET', '/books?limit=1000')).status).toBe(400);
     expect((await call('GET', '/authors?offset=-1')).status).toBe(400);
+  });
+
+  it("lists an author's books under the author, 404 for an unknown author", async () => {
+    const first = await call('GET', `${leGuin}/books?limit=2`);
+    expect([first.status, first.body.items.length, first.body.total]).toEqual([200, 2, 3]);
+    expect(first.headers.get('link')).toBe(`<${leGuin}/books?limit=2&offset=2>; rel="next"`);
+    const unknown = await call('GET', '/authors/999999/books');
+    expect([unknown.status, unknown.body.code, unknown.body.message]).toEqual([404, 'BOOKSHELF_NOT_FOUND', 'author 999999 does not exist']);
+    expect((await write('POST', `${leGuin}/books`, {})).headers.get('allow')).toBe('GET, HEAD, OPTIONS');
   });
 
   it('updates: PATCH a book, PUT an author', async () => {

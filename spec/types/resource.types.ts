@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import Type from 'typebox';
 import { ActionOptions, RepositoryResource, Resource, ViewRequest } from '../../src';
+import { runResource } from '../../src/testing';
 
 const createBook = { body: Type.Object({ title: Type.String() }) };
 
@@ -41,3 +42,19 @@ class Notes extends RepositoryResource<Note> {}
 app.addResource('/notes', Notes.asResource('notes', notes));
 // @ts-expect-error a repository is needed, not a number
 Notes.asResource('notes', 1);
+
+// `static actions` names actions: a typo fails.
+class ReadOnlyNotes extends RepositoryResource<Note> {
+  static override actions = ['list', 'retrieve'] satisfies import('../../src').Action[];
+}
+ReadOnlyNotes.asResource('readOnlyNotes', notes);
+// @ts-expect-error 'retreive' is not an action (the class's static side no longer extends RepositoryResource)
+class Typo extends RepositoryResource<Note> {
+  static override actions = ['list', 'retreive'] as const;
+}
+void Typo;
+
+// runResource takes the class's constructor arguments, typed.
+void runResource(Notes, { args: [notes], action: 'retrieve', params: { id: 1 } });
+// @ts-expect-error a repository is needed, not a string
+void runResource(Notes, { args: ['notes'] });
