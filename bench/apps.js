@@ -12,7 +12,7 @@ const Fastify = require('fastify');
 // The library as built at the top level (`npm run build`). FCV_LIB points at another build of it,
 // e.g. a candidate change copied elsewhere, to measure it with the same harness.
 const lib = require(process.env.FCV_LIB ? path.resolve(process.env.FCV_LIB) : path.join(__dirname, '..', 'dist'));
-const { fastifyViews, View, MethodView } = lib;
+const { fastifyViews, View, MethodView, Resource } = lib;
 
 const FASTIFY_OPTIONS = { logger: false };
 
@@ -110,13 +110,47 @@ DecoratedUserAPI.decorators = [passThrough];
 class DecoratedUserListAPI extends UserListAPI {}
 DecoratedUserListAPI.decorators = [passThrough];
 
+// A resource serving the same two routes: `create` is POST /users, `retrieve` GET /users/:id.
+// Its item parameter is a string, as the raw routes' `request.params.id` is (same bytes).
+const ID_PARAM = { name: 'id', schema: { type: 'string' } };
+const PARAMS_SCHEMA = { params: { type: 'object', properties: { id: ID_PARAM.schema }, required: ['id'] } };
+class UserResource extends Resource {
+  retrieve(request) { return { id: request.params.id, name: 'Ada' }; }
+  create(request, reply) { reply.code(201); return request.body; }
+}
+UserResource.itemParam = ID_PARAM;
+class UserResourceAsync extends Resource {
+  async retrieve(request) { return { id: request.params.id, name: 'Ada' }; }
+  async create(request, reply) { reply.code(201); return request.body; }
+}
+UserResourceAsync.itemParam = ID_PARAM;
+
+function resourceApp(Users) {
+  return async () => {
+    const app = Fastify(FASTIFY_OPTIONS);
+    await app.register(fastifyViews);
+    app.addResource('/users', Users.asResource('users'));
+    return app;
+  };
+}
+
+/** Raw Fastify with the params schema a resource's item route has: the resource rows' baseline. */
+function rawParamsApp() {
+  return async () => {
+    const app = Fastify(FASTIFY_OPTIONS);
+    app.get('/users/:id', { schema: PARAMS_SCHEMA }, getUser);
+    app.post('/users', createUser);
+    return app;
+  };
+}
+
 function viewApp(Get, Post, { schema = false } = {}) {
   return async () => {
     const app = Fastify(FASTIFY_OPTIONS);
     await app.register(fastifyViews);
     // Per-verb response schemas, given as the route options of each view's route.
-    app.addView('/users/:id', Get.asView('user'), schema ? { schema: GET_SCHEMA } : undefined);
-    app.addView('/users', Post.asView('users'), schema ? { schema: POST_SCHEMA } : undefined);
+    app.addView('/users/:id', Get.asView('user'), schema === 'params' ? { schema: PARAMS_SCHEMA } : schema ? { schema: GET_SCHEMA } : undefined);
+    app.addView('/users', Post.asView('users'), schema === true ? { schema: POST_SCHEMA } : undefined);
     return app;
   };
 }
@@ -158,6 +192,9 @@ const variants = [
   { key: 'mv-schema', label: 'MethodView, per-verb response schema', group: 'view', counterpart: 'raw-schema', build: viewApp(UserAPI, UserListAPI, { schema: true }) },
   { key: 'mv-shared', label: 'MethodView, initEveryRequest = false', group: 'view', counterpart: 'raw-sync', build: viewApp(SharedUserAPI, SharedUserListAPI) },
   { key: 'mv-decorated', label: 'MethodView, one decorators entry', group: 'view', counterpart: 'raw-sync', build: viewApp(DecoratedUserAPI, DecoratedUserListAPI) },
+  { key: 'raw-params', label: 'raw Fastify, params schema', group: 'raw', counterpart: 'raw-sync', build: rawParamsApp() },
+  { key: 'mv-params', label: 'MethodView, params schema', group: 'view', counterpart: 'raw-params', build: viewApp(UserAPI, UserListAPI, { schema: 'params' }) },
+  { key: 'resource-sync', label: 'Resource (addResource), sync', group: 'view', counterpart: 'mv-params', build: resourceApp(UserResource) },
   { key: 'fastify-decorators', label: 'fastify-decorators (peer)', group: 'peer', counterpart: 'raw-sync', build: fastifyDecoratorsApp() },
   { key: 'nestjs', label: 'NestJS on platform-fastify (peer)', group: 'peer', counterpart: 'raw-sync', kind: 'nest' },
 ];
@@ -165,7 +202,7 @@ const variants = [
 module.exports = {
   variants,
   handlers: { getUser, createUser, getUserAsync, createUserAsync },
-  views: { UserView, UserViewAsync, UserAPI, UserAPIAsync, SharedUserAPI, DecoratedUserAPI },
+  views: { UserView, UserViewAsync, UserAPI, UserAPIAsync, SharedUserAPI, DecoratedUserAPI, UserResource, UserResourceAsync },
   passThrough,
   lib,
 };

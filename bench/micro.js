@@ -20,7 +20,7 @@ const Fastify = require('fastify');
 const { handlers, views, lib } = require('./apps');
 
 const { getUser, getUserAsync } = handlers;
-const { UserView, UserViewAsync, UserAPI, UserAPIAsync, SharedUserAPI, DecoratedUserAPI } = views;
+const { UserView, UserViewAsync, UserAPI, UserAPIAsync, SharedUserAPI, DecoratedUserAPI, UserResource, UserResourceAsync } = views;
 const { fastifyViews, ensureSync } = lib;
 
 const quick = process.argv.includes('--quick');
@@ -95,6 +95,8 @@ async function buildPairs() {
     app.addView('/mv-async/users/:id', UserAPIAsync.asView('mv-async'));
     app.addView('/mv-shared/users/:id', SharedUserAPI.asView('mv-shared'));
     app.addView('/mv-decorated/users/:id', DecoratedUserAPI.asView('mv-decorated'));
+    app.addResource('/resource/users', UserResource.asResource('resource'));
+    app.addResource('/resource-async/users', UserResourceAsync.asResource('resource-async'));
   });
   const route = (url) => {
     const fn = routes.get(`GET ${url}`);
@@ -114,6 +116,11 @@ async function buildPairs() {
     { key: 'addview-mv-async', label: 'addView() route handler, MethodView, async', async: true, view: route('/mv-async/users/:id'), raw: rawAsync },
     { key: 'addview-mv-shared', label: 'addView() route handler, MethodView, initEveryRequest = false', async: false, view: route('/mv-shared/users/:id'), raw: rawSync },
     { key: 'addview-mv-decorated', label: 'addView() route handler, MethodView, one decorators entry', async: false, view: route('/mv-decorated/users/:id'), raw: rawSync },
+    { key: 'addresource-sync', label: 'addResource() route handler, retrieve, sync', async: false, view: route('/resource/users/:id'), raw: rawSync },
+    { key: 'addresource-async', label: 'addResource() route handler, retrieve, async', async: true, view: route('/resource-async/users/:id'), raw: rawAsync },
+    // Against the MethodView route instead of raw Fastify: a resource costs what its MethodView does.
+    { key: 'resource-vs-mv-sync', label: 'addResource() retrieve − addView() MethodView get, sync', async: false, view: route('/resource/users/:id'), raw: route('/mv/users/:id'), versus: 'mv' },
+    { key: 'resource-vs-mv-async', label: 'addResource() retrieve − addView() MethodView get, async', async: true, view: route('/resource-async/users/:id'), raw: route('/mv-async/users/:id'), versus: 'mv' },
   ];
 }
 
@@ -200,6 +207,7 @@ async function main() {
       key: pair.key,
       label: pair.label,
       async: pair.async,
+      versus: pair.versus ?? 'raw',
       iterations: pair.n,
       rounds: pair.rounds.length,
       viewNs: median(pair.rounds.map((r) => r.viewNs)),

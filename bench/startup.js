@@ -1,7 +1,8 @@
 'use strict';
 /**
  * The start-up measure, one app per process (forked by run.js with --expose-gc):
- *   argv[2]: views | raw-same | raw-get      argv[3]: how many endpoints
+ *   argv[2]: views | raw-same | raw-get | resources | resource-views | raw-resources
+ *   argv[3]: how many endpoints (resources: how many resources, two URLs each)
  * Times creating the app, registering the routes and `await app.ready()`, and measures the
  * heap and RSS it added (after a full GC on both sides). Sends the result over IPC.
  *
@@ -10,12 +11,17 @@
  *   raw-same  the same routes, written by hand with app.route() (what a raw Fastify app needs
  *             for the same HTTP behaviour)
  *   raw-get   plain `app.get(path, handler)` (GET plus Fastify's automatic HEAD), for scale
+ *   resources       one Resource class per endpoint with five actions, through addResource:
+ *                   a collection URL (GET, POST) and an item URL (GET, PUT, DELETE, its
+ *                   params schema), each with HEAD, OPTIONS and a 405 route
+ *   resource-views  the same two URLs as two MethodViews per endpoint, through addView
+ *   raw-resources   the same routes written by hand with app.route()
  */
 const Fastify = require('fastify');
 const { lib } = require('./apps');
 const { machineBusyUs, otherCores } = require('./machine');
 
-const { fastifyViews, MethodView } = lib;
+const { fastifyViews, MethodView, Resource } = lib;
 
 function dropBody(request, reply, payload, done) {
   done(null, null);
@@ -53,6 +59,70 @@ function registerRawSame(app, count) {
   }
 }
 
+// A resource per endpoint: /rI/users (list, create) and /rI/users/:id (retrieve, update, destroy).
+const ITEM_PARAMS = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] };
+
+function registerResources(app, count) {
+  for (let i = 0; i < count; i++) {
+    class Users extends Resource {
+      list() { return [{ id: 1, name: 'Ada' }]; }
+      create(request, reply) { reply.code(201); return request.body; }
+      retrieve(request) { return { id: request.params.id, name: 'Ada' }; }
+      update(request) { return request.body; }
+      destroy(request, reply) { reply.code(204).send(); }
+    }
+    app.addResource(`/r${i}/users`, Users.asResource(`users${i}`));
+  }
+}
+
+/** The same two URLs as two MethodViews written by hand, the item's parameter schema included. */
+function registerResourceViews(app, count) {
+  for (let i = 0; i < count; i++) {
+    class UserList extends MethodView {
+      get() { return [{ id: 1, name: 'Ada' }]; }
+      post(request, reply) { reply.code(201); return request.body; }
+    }
+    class UserItem extends MethodView {
+      get(request) { return { id: request.params.id, name: 'Ada' }; }
+      put(request) { return request.body; }
+      delete(request, reply) { reply.code(204).send(); }
+    }
+    UserItem.viewOptions = { schema: { params: ITEM_PARAMS } };
+    app.addView(`/r${i}/users`, UserList.asView(`users${i}`));
+    app.addView(`/r${i}/users/:id`, UserItem.asView(`users${i}.item`));
+  }
+}
+
+/** The same routes in raw Fastify: each URL's verbs, HEAD, OPTIONS and a 405 route. */
+function registerRawResources(app, count) {
+  const url = (i, item) => `/r${i}/users${item ? '/:id' : ''}`;
+  for (let i = 0; i < count; i++) {
+    const list = function list() { return [{ id: 1, name: 'Ada' }]; };
+    const create = function create(request, reply) { reply.code(201); return request.body; };
+    const retrieve = function retrieve(request) { return { id: request.params.id, name: 'Ada' }; };
+    const update = function update(request) { return request.body; };
+    const destroy = function destroy(request, reply) { reply.code(204).send(); };
+    const schema = { params: ITEM_PARAMS };
+    app.route({ method: 'GET', url: url(i, false), handler: list, exposeHeadRoute: false });
+    app.route({ method: 'POST', url: url(i, false), handler: create });
+    app.route({ method: 'HEAD', url: url(i, false), handler: list, onSend: dropBody });
+    app.route({ method: 'GET', url: url(i, true), schema, handler: retrieve, exposeHeadRoute: false });
+    app.route({ method: 'PUT', url: url(i, true), schema, handler: update });
+    app.route({ method: 'DELETE', url: url(i, true), schema, handler: destroy });
+    app.route({ method: 'HEAD', url: url(i, true), schema, handler: retrieve, onSend: dropBody });
+    for (const [item, verbs] of [[false, ['GET', 'POST']], [true, ['GET', 'PUT', 'DELETE']]]) {
+      const allow = [...verbs, 'HEAD', 'OPTIONS'].sort().join(', ');
+      app.route({ method: 'OPTIONS', url: url(i, item), schema: { hide: true }, handler: function options(request, reply) { reply.header('allow', allow).send(); } });
+      app.route({
+        method: app.supportedMethods.filter((m) => ![...verbs, 'HEAD', 'OPTIONS'].includes(m)), url: url(i, item), schema: { hide: true },
+        handler: function methodNotAllowed(request, reply) {
+          reply.code(405).header('allow', allow).send({ statusCode: 405, error: 'Method Not Allowed', message: `${request.method} not allowed` });
+        },
+      });
+    }
+  }
+}
+
 function registerRawGet(app, count) {
   for (let i = 0; i < count; i++) {
     app.get(`/r${i}/users/:id`, function getUser(request) { return { id: request.params.id, name: 'Ada' }; });
@@ -62,8 +132,11 @@ function registerRawGet(app, count) {
 async function main() {
   const [kind, countArg] = process.argv.slice(2);
   const count = Number(countArg);
-  const register = { views: registerViews, 'raw-same': registerRawSame, 'raw-get': registerRawGet }[kind];
-  if (!register || !(count > 0)) throw new Error(`usage: startup.js views|raw-same|raw-get COUNT (got ${kind} ${countArg})`);
+  const register = {
+    views: registerViews, 'raw-same': registerRawSame, 'raw-get': registerRawGet,
+    resources: registerResources, 'resource-views': registerResourceViews, 'raw-resources': registerRawResources,
+  }[kind];
+  if (!register || !(count > 0)) throw new Error(`usage: startup.js views|raw-same|raw-get|resources|resource-views|raw-resources COUNT (got ${kind} ${countArg})`);
   if (typeof global.gc !== 'function') throw new Error('run with --expose-gc');
 
   global.gc();
@@ -79,7 +152,7 @@ async function main() {
     routes += 1;
     methods += Array.isArray(route.method) ? route.method.length : 1;
   });
-  if (kind === 'views') await app.register(fastifyViews);
+  if (kind === 'views' || kind === 'resources' || kind === 'resource-views') await app.register(fastifyViews);
   register(app, count);
   await app.ready();
 

@@ -70,7 +70,8 @@ export class ViewRegistry {
   // prototype chain is the chain of their parents.
   private readonly byContext = new WeakMap<object, Map<string, Endpoint>>();
   private readonly byName = new Map<string, Endpoint[]>();
-  private readonly owned = new Map<string, Owner>();
+  /** Owners by path (and constraints), then by method. */
+  private readonly owned = new Map<string, Map<string, Owner>>();
   private readonly routes: RouteRecord[] = [];
   /**
    * The same records by first segment (`''` for one that is not plain text): a view only ever
@@ -145,11 +146,14 @@ export class ViewRegistry {
 
   /** Who owns `method` at `url` under `constraints`, if a view does. */
   ownerOf(method: string, url: string, constraints: unknown): Owner | undefined {
-    return this.owned.get(this.key(method, url, constraints));
+    return this.owned.get(this.key(url, constraints))?.get(method.toUpperCase());
   }
 
   own(methods: readonly string[], url: string, constraints: unknown, owner: Owner): void {
-    for (const method of methods) this.owned.set(this.key(method, url, constraints), owner);
+    const key = this.key(url, constraints);
+    let byMethod = this.owned.get(key);
+    if (byMethod === undefined) this.owned.set(key, (byMethod = new Map()));
+    for (const method of methods) byMethod.set(method.toUpperCase(), owner);
   }
 
   /** Remembers a route (a view's, or one registered after the plugin) for the checks below. */
@@ -261,11 +265,19 @@ export class ViewRegistry {
     return id;
   }
 
-  private key(method: string, url: string, constraints: unknown): string {
-    let path = routeShape(url);
-    if (this.rules.ignoreTrailingSlash && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-    if (this.rules.caseInsensitive) path = path.toLowerCase();
-    return `${method.toUpperCase()} ${path} ${constraintKey(constraints)}`;
+  private readonly pathKeys = new Map<string, string>();
+
+  /** What makes two routes' paths the same for the router (each path worked out once). */
+  private key(url: string, constraints: unknown): string {
+    let path = this.pathKeys.get(url);
+    if (path === undefined) {
+      path = routeShape(url);
+      if (this.rules.ignoreTrailingSlash && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+      if (this.rules.caseInsensitive) path = path.toLowerCase();
+      this.pathKeys.set(url, path);
+    }
+    const constrained = constraints === undefined ? '' : constraintKey(constraints);
+    return constrained === '' ? path : `${path} ${constrained}`;
   }
 }
 

@@ -164,9 +164,30 @@ function extraViews(resource: ResourceClass, name: string, args: unknown[]): Ext
 
 /** The options every route of the resource starts from: its tag, its parameters, the parent check. */
 function defaultsFor(resource: ResourceClass, name: string, args: unknown[], item: boolean): object {
-  const params = [...(resource.parent ? [resource.parent] : []), ...(item ? [resource.itemParam] : [])];
-  const schema = { tags: [name], ...(params.length > 0 && { params: { type: 'object', properties: Object.fromEntries(params.map((p) => [p.name, p.schema])), required: params.map((p) => p.name) } }) };
+  const params = paramsSchema(resource.parent, item ? resource.itemParam : undefined);
+  const schema = { tags: [name], ...(params && { params }) };
   return resource.parent ? { schema, preHandler: parentCheck(resource, name, args) } : { schema };
+}
+
+const NONE = {};
+const paramsSchemas = new WeakMap<object, WeakMap<object, object>>();
+
+/**
+ * The `params` schema of a URL with these parameters: one object per pair of `ItemParam`s, so
+ * that resources sharing an item parameter (the default `:id`) share one schema, which Fastify
+ * compiles once — not once per resource.
+ */
+function paramsSchema(parent: ItemParam | undefined, item: ItemParam | undefined): object | undefined {
+  if (parent === undefined && item === undefined) return undefined;
+  let byItem = paramsSchemas.get(parent ?? NONE);
+  if (byItem === undefined) paramsSchemas.set(parent ?? NONE, (byItem = new WeakMap()));
+  let schema = byItem.get(item ?? NONE);
+  if (schema === undefined) {
+    const list = [parent, item].filter((p): p is ItemParam => p !== undefined);
+    schema = { type: 'object', properties: Object.fromEntries(list.map((p) => [p.name, p.schema])), required: list.map((p) => p.name) };
+    byItem.set(item ?? NONE, schema);
+  }
+  return schema;
 }
 
 function parentCheck(resource: ResourceClass, name: string, args: unknown[]) {
