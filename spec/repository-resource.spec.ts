@@ -1,5 +1,5 @@
-import Fastify, { FastifyInstance } from 'fastify';
-import fastifyViews, { Repository, RepositoryResource } from '../src';
+import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyViews, { ExtraActions, Repository, RepositoryResource } from '../src';
 
 interface Book {
   id: number;
@@ -119,6 +119,21 @@ describe('a RepositoryResource', () => {
     const stale = await app.inject({ method: 'PATCH', url: '/books/2', headers: { 'if-match': '"1"' }, payload: { title: 'lost' } });
     expect(stale.statusCode).toBe(412);
     expect(books.rows.get(2)?.title).toBe('B2');
+  });
+
+  it("builds Location from the resource's name in an extra action too", async () => {
+    class Importing extends RepositoryResource<Book> {
+      static override extraActions = { import: { on: 'collection', methods: ['POST'] } } satisfies ExtraActions;
+      import(request: FastifyRequest, reply: FastifyReply) {
+        return this.create(request, reply);
+      }
+    }
+    const other = Fastify();
+    await other.register(fastifyViews);
+    other.addResource('/shelf', Importing.asResource('shelf', books));
+    const reply = await other.inject({ method: 'POST', url: '/shelf/import', payload: { title: 'E' } });
+    expect([reply.statusCode, reply.headers.location]).toEqual([201, '/shelf/4']);
+    await other.close();
   });
 
   it('lets a subclass override one step', async () => {

@@ -359,7 +359,7 @@ describe('a nested resource', () => {
 
   it('answers 404 for a parent that does not exist, checked once, before the action', async () => {
     const reply = await app.inject('/authors/9/books/10');
-    expect([reply.statusCode, reply.json().code, reply.json().message]).toEqual([404, 'FCV_ERR_PARENT_NOT_FOUND', "authors.books.item: no parent with authorId '9'"]);
+    expect([reply.statusCode, reply.json().code, reply.json().message]).toEqual([404, 'FCV_ERR_PARENT_NOT_FOUND', "authors.books: no parent with authorId '9'"]);
     expect(checks).toBe(1);
     expect((await app.inject('/authors/9/books')).statusCode).toBe(404);
   });

@@ -1,9 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { strongETag } from './conditional';
 import type { Validators } from './conditional';
-import { VIEW_NAME } from './ensure-sync';
 import { errors } from './errors';
-import { ActionOptions, Resource } from './resource';
+import { ActionOptions, Resource, resourceNameOf } from './resource';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -167,8 +166,7 @@ export class RepositoryResource<Item extends object, Id = number> extends Resour
   }
 }
 
-/** The collection's endpoint name, from the route the request is on (`books` for `books.item`). */
+/** The collection's endpoint name: the resource's (`books`, on any of its URLs). */
 function endpointOf(request: FastifyRequest): string {
-  const name = String((request.routeOptions.config as unknown as Record<PropertyKey, unknown>)[VIEW_NAME]);
-  return name.endsWith('.item') ? name.slice(0, -'.item'.length) : name;
+  return String(resourceNameOf(request));
 }

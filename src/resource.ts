@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { VIEW_NAME } from './ensure-sync';
 import { errors } from './errors';
 import { MethodView, VERBS, Verb, VerbOptions } from './method-view';
 import { mergeRouteOptions, VerbRouteOptions, ViewRouteOptions } from './route-options';
@@ -40,6 +39,7 @@ export interface ExtraAction extends VerbRouteOptions {
 
 /** One extra action's view, registered at `on`'s URL + `/path`, endpoint `name.action`. */
 export interface ExtraActionView {
+  readonly action: string;
   readonly on: 'collection' | 'item';
   readonly path: string;
   readonly view: ViewFunction;
@@ -49,6 +49,8 @@ export interface ExtraActionView {
 export interface ResourceViews {
   readonly kind: 'resource';
   readonly name: string;
+  /** The standard actions served (of the six), after `static actions`. */
+  readonly actions: readonly Action[];
   /** The extra actions, each its own view (`name.action`). */
   readonly extra: readonly ExtraActionView[];
   /** `list` / `create`, at the resource's path; absent when the class defines neither. */
@@ -110,10 +112,8 @@ export abstract class Resource extends MethodView {
    * `FCV_ERR_PARENT_NOT_FOUND` naming the parent parameter, unless a subclass answers its own.
    */
   parentNotFound(request: FastifyRequest): Error {
-    const parent = (this.constructor as typeof Resource).parent;
-    const name = parent?.name ?? 'parent';
-    const endpoint = String((request.routeOptions?.config as unknown as Record<PropertyKey, unknown> | undefined)?.[VIEW_NAME] ?? this.constructor.name);
-    return new errors.FCV_ERR_PARENT_NOT_FOUND(endpoint, name, String((request.params as Record<string, unknown>)[name]));
+    const name = (this.constructor as typeof Resource).parent?.name ?? 'parent';
+    return new errors.FCV_ERR_PARENT_NOT_FOUND(resourceNameOf(request) ?? this.constructor.name, name, String((request.params as Record<string, unknown>)[name]));
   }
 
   /**
@@ -122,10 +122,11 @@ export abstract class Resource extends MethodView {
    */
   static asResource<C extends ViewClass<Resource>>(this: C, name: string, ...args: ConstructorParameters<C>): ResourceViews {
     const resource = this as unknown as ResourceClass;
-    const { collection, item } = viewClassesOf(resource, name, args);
+    const { collection, item, actions } = viewClassesOf(resource, name, args);
     return {
       kind: 'resource',
       name,
+      actions,
       extra: extraViews(resource, name, args),
       collection: collection && View.asView.call(collection as unknown as ViewClass, name, ...(args as never[])),
       item: item && View.asView.call(item as unknown as ViewClass, `${name}.item`, ...(args as never[])),
@@ -158,7 +159,7 @@ function extraViews(resource: ResourceClass, name: string, args: unknown[]): Ext
     if (problem) throw new errors.FCV_ERR_INVALID_OPTION(`extraActions.${action}`, `resource '${name}': the extra action ${problem}`);
     const served = methods.map((m): [string, Verb] => [action, m.toLowerCase() as Verb]);
     const Views = viewClass(resource, pascal(action), served, () => options, defaultsFor(resource, name, args, on === 'item'), on === 'item');
-    return { on, path, view: View.asView.call(Views as unknown as ViewClass, `${name}.${action}`, ...(args as never[])) };
+    return { action, on, path, view: View.asView.call(Views as unknown as ViewClass, `${name}.${action}`, ...(args as never[])) };
   });
 }
 
@@ -166,7 +167,16 @@ function extraViews(resource: ResourceClass, name: string, args: unknown[]): Ext
 function defaultsFor(resource: ResourceClass, name: string, args: unknown[], item: boolean): object {
   const params = paramsSchema(resource.parent, item ? resource.itemParam : undefined);
   const schema = { tags: [name], ...(params && { params }) };
-  return resource.parent ? { schema, preHandler: parentCheck(resource, name, args) } : { schema };
+  const config = { [RESOURCE_NAME]: name };
+  return resource.parent ? { schema, config, preHandler: parentCheck(resource, name, args) } : { schema, config };
+}
+
+/** Where a resource route's config keeps the resource's name (`books`, for every one of its URLs). */
+const RESOURCE_NAME = Symbol.for('fastify-class-views.resourceName');
+
+/** The name of the resource whose route `request` is on (`books` for `books.item` and `books.checkout`). */
+export function resourceNameOf(request: FastifyRequest): string | undefined {
+  return (request.routeOptions?.config as unknown as Record<PropertyKey, string> | undefined)?.[RESOURCE_NAME];
 }
 
 const NONE = {};
@@ -220,6 +230,7 @@ function viewClassesOf(resource: ResourceClass, name: string, args: unknown[]) {
   const optionsOf = (action: string) => resource.actionOptions?.[action as Action];
   const [collection, item] = [defined(COLLECTION_ACTIONS), defined(ITEM_ACTIONS)];
   return {
+    actions: [...served] as Action[],
     collection: collection.length > 0 ? viewClass(resource, 'Collection', collection, optionsOf, defaultsFor(resource, name, args, false), false) : undefined,
     item: item.length > 0 ? viewClass(resource, 'Item', item, optionsOf, defaultsFor(resource, name, args, true), true) : undefined,
   };
@@ -277,9 +288,15 @@ export function addResourceRoutes(app: FastifyInstance, path: string, resource: 
   if (resource.parent && !path.split('/').includes(`:${resource.parent.name}`)) {
     throw new errors.FCV_ERR_INVALID_OPTION('path', `resource '${resource.name}' is nested: its path needs the parent parameter :${resource.parent.name}, got '${path}'`);
   }
-  const collectionPath = path.replace(/\/+$/, '');
-  const itemPath = `${collectionPath}/:${resource.itemParam.name}`;
+  const paths = resourcePaths(path, resource);
   if (resource.collection) app.addView(path, resource.collection, options);
-  if (resource.item) app.addView(itemPath, resource.item, options);
-  for (const extra of resource.extra ?? []) app.addView(`${extra.on === 'item' ? itemPath : collectionPath}/${extra.path}`, extra.view, options);
+  if (resource.item) app.addView(paths.item, resource.item, options);
+  for (const extra of resource.extra ?? []) app.addView(paths.of(extra), extra.view, options);
+}
+
+/** The URLs of a resource registered at `path`: its item's, and an extra action's. */
+export function resourcePaths(path: string, resource: ResourceViews): { collection: string; item: string; of(extra: ExtraActionView): string } {
+  const collection = path.replace(/\/+$/, '');
+  const item = `${collection}/:${resource.itemParam.name}`;
+  return { collection, item, of: (extra) => `${extra.on === 'item' ? item : collection}/${extra.path}` };
 }

@@ -4,7 +4,7 @@ import type { EnsureSync } from './ensure-sync';
 import { fastifyViews } from './plugin';
 import type { ViewRouteOptions } from './route-options';
 import { errors } from './errors';
-import { Action, COLLECTION_ACTIONS, ITEM_ACTIONS, Resource, ResourceViews } from './resource';
+import { Action, COLLECTION_ACTIONS, ExtraActionView, ITEM_ACTIONS, Resource, ResourceViews, resourcePaths } from './resource';
 import { View, ViewClass, ViewFunction, isViewFunction } from './view';
 
 /** What a test sends to a view. Everything is optional: a bare call is `GET /`. */
@@ -108,31 +108,29 @@ export async function runResource<C extends ViewClass<Resource>>(resource: C | R
     ? resource
     : Resource.asResource.call(resource as never, request.name ?? (resource.name || 'resource'), ...((request.args ?? []) as never[]));
   const params = request.params ?? {};
-  const collectionPath = (request.path ?? request.endpoints?.[views.name] ?? (views.parent ? `/:${views.parent.name}/${views.name}` : `/${views.name}`)).replace(/\/+$/, '');
-  const itemPath = `${collectionPath}/:${views.itemParam.name}`;
+  const path = request.path ?? request.endpoints?.[views.name] ?? (views.parent ? `/:${views.parent.name}/${views.name}` : `/${views.name}`);
+  const paths = resourcePaths(path, views);
   const target = targetOf(views, request.action, Object.hasOwn(params, views.itemParam.name));
-  const path = target.on === 'item' ? itemPath : collectionPath;
-  const url = target.path ? `${path}/${target.path}` : path;
+  const url = target.extra ? paths.of(target.extra) : target.on === 'item' ? paths.item : paths.collection;
   const own = [views.name, `${views.name}.item`, ...views.extra.map((extra) => extra.view.viewName)];
-  return serve(request, own, (app) => app.addResource(collectionPath, views, request.options), request.method ?? target.method, fillPath(views.name, url, params, false).url);
+  return serve(request, own, (app) => app.addResource(path, views, request.options), request.method ?? target.method, fillPath(views.name, url, params, false).url);
 }
 
 function isResourceViews(value: unknown): value is ResourceViews {
   return typeof value === 'object' && value !== null && (value as ResourceViews).kind === 'resource';
 }
 
-/** Where an action is served: on the collection or an item, the extra path, its method. */
-function targetOf(views: ResourceViews, action: string | undefined, hasItemParam: boolean): { on: 'collection' | 'item'; path?: string; method: string } {
+/** Where an action is served: on the collection or an item (or as an extra action), and its method. */
+function targetOf(views: ResourceViews, action: string | undefined, hasItemParam: boolean): { on: 'collection' | 'item'; extra?: ExtraActionView; method: string } {
   if (action === undefined) return { on: hasItemParam ? 'item' : 'collection', method: 'GET' };
   if (Object.hasOwn(COLLECTION_ACTIONS, action)) return { on: 'collection', method: COLLECTION_ACTIONS[action as keyof typeof COLLECTION_ACTIONS].toUpperCase() };
   if (Object.hasOwn(ITEM_ACTIONS, action)) return { on: 'item', method: ITEM_ACTIONS[action as keyof typeof ITEM_ACTIONS].toUpperCase() };
-  const extra = views.extra.find((candidate) => candidate.view.viewName === `${views.name}.${action}`);
+  const extra = views.extra.find((candidate) => candidate.action === action);
   if (extra === undefined) {
-    const served = (actions: Record<string, string>, view?: ViewFunction) => Object.keys(actions).filter((a) => (view?.methods as readonly string[] | undefined)?.includes(actions[a].toUpperCase()));
-    const known = [...served(COLLECTION_ACTIONS, views.collection), ...served(ITEM_ACTIONS, views.item), ...views.extra.map((e) => e.view.viewName.slice(views.name.length + 1))];
+    const known = [...views.actions, ...views.extra.map((e) => e.action)];
     throw new errors.FCV_ERR_INVALID_OPTION('action', `resource '${views.name}' has no action '${action}' (its actions: ${known.join(', ')})`);
   }
-  return { on: extra.on, path: extra.path, method: extra.view.methods[0] };
+  return { on: extra.on, extra, method: extra.view.methods[0] };
 }
 
 /**
