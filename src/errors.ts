@@ -128,6 +128,24 @@ export const errors = {
     "View '%s': the schema $id '%s' already names a different schema in this context; give one of them another $id",
     500,
   ),
+  /** 500: an event stream's source gave something that is not a server-sent event (or an `eventStream` verb returned no iterable). */
+  FCV_ERR_INVALID_EVENT: createError<'FCV_ERR_INVALID_EVENT', 500, [string, string]>(
+    'FCV_ERR_INVALID_EVENT',
+    '%s: %s',
+    500,
+  ),
+  /** An event stream's client stopped reading and more than `bufferLimit` bytes waited for it: it is dropped. */
+  FCV_ERR_SLOW_CLIENT: createError<'FCV_ERR_SLOW_CLIENT', 503, [string, number, number]>(
+    'FCV_ERR_SLOW_CLIENT',
+    'Dropped a client of %s: %d bytes were waiting for it, over the buffer limit of %d',
+    503,
+  ),
+  /** A WebSocket message failed the view's `messageSchema` (or was not JSON): the socket closes with 1007. */
+  FCV_ERR_INVALID_MESSAGE: createError<'FCV_ERR_INVALID_MESSAGE', 400, [string, string]>(
+    'FCV_ERR_INVALID_MESSAGE',
+    "Invalid message for '%s': %s",
+    400,
+  ),
   /** Registration: a plugin or `addView` option is wrong or cannot be honoured. */
   FCV_ERR_INVALID_OPTION: createError<'FCV_ERR_INVALID_OPTION', 500, [string, string]>(
     'FCV_ERR_INVALID_OPTION',

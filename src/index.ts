@@ -30,6 +30,10 @@ import type { EnsureSync } from './ensure-sync';
 import type { ViewRouteOptions, VerbRouteOptions } from './route-options';
 import type { UrlParams } from './paths';
 import { errors } from './errors';
+import { sendEvents, lastEventId, EncodedEvent, EVENT_STREAM_DEFAULTS } from './event-stream';
+import type { EventStreamOptions, EventStreamSource, ServerSentEvent } from './event-stream';
+import { EventChannel } from './event-channel';
+import type { EventChannelOptions, Subscriber } from './event-channel';
 import type { BackgroundTask } from './background';
 import type { ViewReply, ViewRequest } from './typed-handlers';
 
@@ -44,12 +48,13 @@ fp(fastifyViews, { fastify: '5.x', name: 'fastify-class-views' });
 
 declare namespace fastifyViews {
   export { fastifyViews, fastifyViews as default };
-  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors, strongETag, componentName, Resource, COLLECTION_ACTIONS, ITEM_ACTIONS, RepositoryResource };
+  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors, strongETag, componentName, Resource, COLLECTION_ACTIONS, ITEM_ACTIONS, RepositoryResource, sendEvents, lastEventId, EncodedEvent, EVENT_STREAM_DEFAULTS, EventChannel };
   export type {
     FastifyViewsOptions, ViewEntry, ViewRegistration, RouteDecoratorOptions, RouteMetadata,
     HttpMethod, ViewClass, ViewDecorator, ViewFactory, ViewFunction, ViewHandler, ViewStatics,
     Verb, VerbHandler, VerbOptions, EnsureSync, ViewRouteOptions, VerbRouteOptions, UrlParams,
     BackgroundTask, ViewReply, ViewRequest, Validators, Action, ActionOptions, ExtraAction, ExtraActions, ItemParam, ResourceViews, Page, PageRequest, Repository,
+    EventStreamOptions, EventStreamSource, ServerSentEvent, EventChannelOptions, Subscriber,
   };
 }
 
@@ -73,4 +78,9 @@ module.exports.Resource = Resource;
 module.exports.COLLECTION_ACTIONS = COLLECTION_ACTIONS;
 module.exports.ITEM_ACTIONS = ITEM_ACTIONS;
 module.exports.RepositoryResource = RepositoryResource;
+module.exports.sendEvents = sendEvents;
+module.exports.lastEventId = lastEventId;
+module.exports.EncodedEvent = EncodedEvent;
+module.exports.EVENT_STREAM_DEFAULTS = EVENT_STREAM_DEFAULTS;
+module.exports.EventChannel = EventChannel;
 export = fastifyViews;

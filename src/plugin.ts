@@ -8,6 +8,7 @@ import { ViewRegistry } from './registry';
 import type { ViewRouteOptions } from './route-options';
 import { addViewRoutes } from './routes';
 import { addResourceRoutes, ResourceViews } from './resource';
+import { OPEN_STREAMS, OpenStreams } from './event-stream';
 import { routeMetadata } from './decorators';
 import { ViewClass, ViewFunction, isViewFunction } from './view';
 
@@ -106,6 +107,14 @@ function setUp(fastify: FastifyInstance, ensureSync: EnsureSync, backgroundTimeo
   fastify.decorate(REGISTRY, registry);
   fastify.decorateReply('background', background.schedule());
   fastify.addHook('onClose', (app) => background.drain(app));
+  // Before the server stops listening and waits for its connections: an open event stream
+  // would hold `app.close()` until its client hung up.
+  const streams = new OpenStreams();
+  fastify.decorate(OPEN_STREAMS, streams);
+  fastify.addHook('preClose', function endEventStreams(done) {
+    streams.endAll();
+    done();
+  });
 
   fastify.decorate('ensureSync', ensureSync);
   fastify.decorate('addView', function addView(this: FastifyInstance, path: string, view: ViewFunction, routeOptions?: ViewRouteOptions) {

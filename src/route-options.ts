@@ -1,6 +1,7 @@
 import type { RouteShorthandOptions } from 'fastify';
 import { errors } from './errors';
 import type { HttpMethod } from './http';
+import type { EventStreamOptions } from './event-stream';
 
 /**
  * Fastify route options for a view's routes (`schema`, hooks, `config`, `constraints`,
@@ -10,6 +11,11 @@ import type { HttpMethod } from './http';
 export interface ViewRouteOptions extends Omit<RouteShorthandOptions, 'exposeHeadRoute'> {
   /** Serve these methods instead of the view's `methods`. */
   method?: HttpMethod | readonly HttpMethod[];
+  /**
+   * The handler's result (an async generator, any iterable of events) is sent as a stream of
+   * server-sent events (`text/event-stream`), documented so in OpenAPI; `true` for the defaults.
+   */
+  eventStream?: true | EventStreamOptions;
 }
 
 /**

@@ -10,6 +10,7 @@ import { ViewRouteOptions, checkRouteOptions, mergeRouteOptions } from './route-
 import { ViewClass, ViewFunction, ViewHandler, ViewPlan, instanceBuilder, isViewFunction, planView, serveView } from './view';
 import { preconditionsHook, validatorHeaders } from './conditional';
 import { describeRoute } from './openapi';
+import { eventStreamHandler, eventStreamResponse, eventStreamSettings } from './event-stream';
 
 /** Options the automatic OPTIONS and 405 routes share with the view; its hooks and schema do not apply there. */
 const AUTOMATIC_ROUTE_OPTIONS = ['constraints', 'prefixTrailingSlash', 'logLevel', 'logSerializers', 'errorHandler', 'childLoggerFactory'] as const;
@@ -93,12 +94,16 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
     : undefined;
   for (const route of viewRoutes(app, registry, viewClass, name, plan, served, viewOptions)) {
     claim(route.methods, 'serves it', false);
-    const hooks = conditional ? mergeRouteOptions(route.options, conditional) : route.options;
+    const { eventStream, ...own } = route.options;
+    const stream = eventStream === undefined ? undefined : eventStreamSettings(eventStream as never, 'eventStream', `the ${route.methods.join(', ')} options of view '${name}'`);
+    const hooks = conditional ? mergeRouteOptions(own, conditional) : own;
+    if (stream) hooks.schema = eventStreamResponse(hooks.schema as Record<string, unknown> | undefined, stream);
     const described = describeRoute(app, hooks, {
       methods: route.methods, viewName: name, problemDetails: registry.problemDetails,
       conditional: conditional ? viewClass.requirePreconditions ?? [] : undefined,
     });
-    const options = { ...described, method: route.methods, url: path, handler: handlerFor(route.handler), exposeHeadRoute: false, config: config(route.options) };
+    const handler = stream ? eventStreamHandler(handlerFor(route.handler), stream) : handlerFor(route.handler);
+    const options = { ...described, method: route.methods, url: path, handler, exposeHeadRoute: false, config: config(route.options) };
     if (route.methods.includes('GET')) getRoute = options as RouteOptions;
     routes.push(options as RouteOptions);
   }

@@ -1,0 +1,517 @@
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import http from 'node:http';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { EventChannel, MethodView, VerbOptions, errors, lastEventId, sendEvents } from '../src';
+import { encodeEvent } from '../src/event-stream';
+import { appWithViews } from './helpers';
+import { EventClient, eventually, openEvents } from './sse-client';
+
+const sleep = (ms: number) => new Promise((wake) => setTimeout(wake, ms));
+
+/** Resolves after `ms`, or when the signal aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+let app: FastifyInstance;
+let base: string;
+const clients: EventClient[] = [];
+
+async function serve(register: (app: FastifyInstance) => void | Promise<void>, logs?: unknown[]): Promise<void> {
+  const stream = logs ? { write: (line: string) => logs.push(JSON.parse(line)) } : undefined;
+  app = await appWithViews({}, stream ? { logger: { level: 'info', stream } } : {});
+  await register(app);
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+}
+
+async function open(path: string, headers?: Record<string, string>): Promise<EventClient> {
+  const client = await openEvents(base + path, headers);
+  clients.push(client);
+  return client;
+}
+
+afterEach(async () => {
+  clients.splice(0).forEach((client) => client.close());
+  await app?.close();
+});
+
+describe('eventStream verbs: the handler streams server-sent events', () => {
+  it('sends what an async generator yields as text/event-stream frames, in order', async () => {
+    class Ticks extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      async *get() {
+        yield { event: 'tick', id: 1, data: { n: 1 } };
+        yield { id: 'two', data: 'plain text' };
+        yield 'a bare string is data';
+      }
+    }
+    await serve((app) => void app.addView('/ticks', Ticks.asView('ticks')));
+    const client = await open('/ticks');
+    expect(client.response.statusCode).toBe(200);
+    expect(client.response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(client.response.headers['cache-control']).toBe('no-cache');
+    expect(await client.nextEvent()).toEqual({ event: 'tick', id: '1', data: '{"n":1}', comments: [] });
+    expect(await client.nextEvent()).toEqual({ id: 'two', data: 'plain text', comments: [] });
+    expect(await client.nextEvent()).toEqual({ data: 'a bare string is data', comments: [] });
+    expect(await client.ended).toBe('end');
+  });
+
+  it('sends retry first when the stream sets it, and a comment at once otherwise, so headers arrive before any event', async () => {
+    class Slow extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: { retry: 2500 } } };
+      async *get(request: FastifyRequest) {
+        await pause(60_000, request.signal);
+      }
+    }
+    class Quiet extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      async *get(request: FastifyRequest) {
+        await pause(60_000, request.signal);
+      }
+    }
+    await serve((app) => {
+      app.addView('/slow', Slow.asView('slow'));
+      app.addView('/quiet', Quiet.asView('quiet'));
+    });
+    const slow = await open('/slow');
+    expect((await slow.nextEvent()).retry).toBe(2500);
+    const quiet = await open('/quiet');
+    await eventually(() => quiet.frames.length > 0, 2000, 'the opening comment');
+    expect(quiet.frames[0]).toEqual({ comments: [''] });
+  });
+
+  it('sends multi-line data as one data line per line, which the client joins back', async () => {
+    class Poem extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      get() {
+        return [{ data: 'one\ntwo\r\nthree' }];
+      }
+    }
+    await serve((app) => void app.addView('/poem', Poem.asView('poem')));
+    const client = await open('/poem');
+    expect((await client.nextEvent()).data).toBe('one\ntwo\nthree');
+  });
+
+  it('passes Last-Event-ID to the handler, so a reconnecting client resumes after the last event it got', async () => {
+    class Numbers extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      *get(request: FastifyRequest) {
+        const after = Number(lastEventId(request) ?? 0);
+        for (let n = after + 1; n <= after + 2; n++) yield { id: n, data: n };
+      }
+    }
+    await serve((app) => void app.addView('/numbers', Numbers.asView('numbers')));
+    const first = await open('/numbers');
+    expect([(await first.nextEvent()).id, (await first.nextEvent()).id]).toEqual(['1', '2']);
+    const again = await open('/numbers', { 'last-event-id': '2' });
+    expect([(await again.nextEvent()).id, (await again.nextEvent()).id]).toEqual(['3', '4']);
+  });
+
+  it('sends heartbeat comments while no event is sent', async () => {
+    class Idle extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: { heartbeat: 30 } } };
+      async *get(request: FastifyRequest) {
+        await pause(60_000, request.signal);
+      }
+    }
+    await serve((app) => void app.addView('/idle', Idle.asView('idle')));
+    const client = await open('/idle');
+    await eventually(() => client.frames.length >= 4, 3000, 'heartbeats');
+    expect(client.frames.every((frame) => frame.data === undefined && frame.comments.length === 1)).toBe(true);
+  });
+
+  it('aborts request.signal and ends the generator (its finally runs) when the client hangs up', async () => {
+    const seen = { aborted: false, finished: false };
+    class Feed extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      async *get(request: FastifyRequest) {
+        request.signal.addEventListener('abort', () => (seen.aborted = true));
+        try {
+          for (let n = 0; ; n++) {
+            yield { data: n };
+            await pause(10, request.signal);
+          }
+        } finally {
+          seen.finished = true;
+        }
+      }
+    }
+    await serve((app) => void app.addView('/feed', Feed.asView('feed')));
+    const client = await open('/feed');
+    await client.nextEvent();
+    client.close();
+    await eventually(() => seen.aborted && seen.finished, 3000, 'the abort and the generator to end');
+  });
+
+  it('reads the generator only as fast as the client reads (a client that stops reading pauses it)', async () => {
+    let produced = 0;
+    class Firehose extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      *get() {
+        for (;;) {
+          produced++;
+          yield { data: 'x'.repeat(1000) };
+        }
+      }
+    }
+    await serve((app) => void app.addView('/firehose', Firehose.asView('firehose')));
+    const client = await open('/firehose');
+    client.pause();
+    await sleep(300);
+    const whilePaused = produced;
+    await sleep(300);
+    // Bounded by the stream's and the sockets' buffers (a few MB at most), and no longer growing.
+    expect(produced).toBe(whilePaused);
+    expect(produced).toBeLessThan(20_000);
+    client.resume();
+    await eventually(() => produced > whilePaused + 100, 3000, 'the generator to go on');
+  });
+
+  it('ends open streams at app.close(), so that close does not wait for their clients', async () => {
+    class Forever extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: { heartbeat: 0 } } };
+      async *get(request: FastifyRequest) {
+        await pause(60_000, request.signal);
+      }
+    }
+    await serve((app) => void app.addView('/forever', Forever.asView('forever')));
+    const streams = await Promise.all([open('/forever'), open('/forever'), open('/forever')]);
+    const started = Date.now();
+    await app.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await Promise.all(streams.map((client) => client.ended))).toEqual(['end', 'end', 'end']);
+  });
+
+  it('answers HEAD with the stream headers only, without running the generator', async () => {
+    let started = false;
+    class Feed extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      async *get() {
+        started = true;
+        yield { data: 1 };
+      }
+    }
+    await serve((app) => void app.addView('/feed', Feed.asView('feed')));
+    const response = await app.inject({ method: 'HEAD', url: '/feed' });
+    expect([response.statusCode, response.headers['content-type'], response.body]).toEqual([200, 'text/event-stream; charset=utf-8', '']);
+    expect(started).toBe(false);
+  });
+
+  it('answers 405 with Allow for other methods, and OPTIONS automatically, as for any verb', async () => {
+    class Feed extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      get() {
+        return [];
+      }
+    }
+    await serve((app) => void app.addView('/feed', Feed.asView('feed')));
+    const post = await app.inject({ method: 'POST', url: '/feed' });
+    expect([post.statusCode, post.headers.allow, post.json().code]).toEqual([405, 'GET, HEAD, OPTIONS', 'FCV_ERR_METHOD_NOT_ALLOWED']);
+    const options = await app.inject({ method: 'OPTIONS', url: '/feed' });
+    expect([options.statusCode, options.headers.allow]).toEqual([200, 'GET, HEAD, OPTIONS']);
+  });
+
+  it('answers an error thrown before the stream (an async verb that checks, then returns the events) as usual', async () => {
+    class BookEvents extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      async get(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
+        if (request.params.id !== '1') return reply.code(404).send({ message: 'no such book' });
+        return [{ data: 'book 1 changed' }];
+      }
+    }
+    await serve((app) => void app.addView('/books/:id/events', BookEvents.asView('bookEvents')));
+    const missing = await app.inject('/books/2/events');
+    expect([missing.statusCode, missing.json()]).toEqual([404, { message: 'no such book' }]);
+    const client = await open('/books/1/events');
+    expect((await client.nextEvent()).data).toBe('book 1 changed');
+  });
+
+  it('answers 500 FCV_ERR_INVALID_EVENT, naming the view, when the verb returns no iterable', async () => {
+    class Wrong extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      get() {
+        return { data: 'one event, not a stream of them' };
+      }
+    }
+    await serve((app) => void app.addView('/wrong', Wrong.asView('wrong')));
+    const response = await app.inject('/wrong');
+    expect([response.statusCode, response.json().code]).toEqual([500, 'FCV_ERR_INVALID_EVENT']);
+    expect(response.json().message).toContain("View 'wrong' on GET /wrong");
+  });
+
+  it('closes the connection and logs FCV_ERR_INVALID_EVENT when the source yields a malformed event mid-stream', async () => {
+    class Forged extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      *get() {
+        yield { id: 1, data: 'fine' };
+        yield { id: '2\ndata: forged', data: 'a line break in an id would forge a field' };
+        yield { data: 'never sent' };
+      }
+    }
+    const logs: Array<{ err?: { code?: string } }> = [];
+    await serve((app) => void app.addView('/forged', Forged.asView('forged')), logs);
+    const client = await open('/forged');
+    expect((await client.nextEvent()).data).toBe('fine');
+    expect(await client.ended).toBe('aborted');
+    expect(client.frames.some((frame) => frame.data === 'forged' || frame.data === 'never sent')).toBe(false);
+    await eventually(() => logs.some((line) => line.err?.code === 'FCV_ERR_INVALID_EVENT'), 2000, 'the error in the log');
+  });
+
+  it('keeps the headers that hooks and plugins set (CORS) on the stream', async () => {
+    class Feed extends MethodView {
+      static override verbOptions: VerbOptions = {
+        get: { eventStream: true, onRequest: async (request, reply) => void reply.header('x-feed', 'books') },
+      };
+      get() {
+        return [{ data: 1 }];
+      }
+    }
+    await serve(async (app) => {
+      await app.register(cors, { origin: 'https://shelf.example' });
+      app.addView('/feed', Feed.asView('feed'));
+    });
+    const client = await open('/feed', { origin: 'https://shelf.example' });
+    expect(client.response.headers['access-control-allow-origin']).toBe('https://shelf.example');
+    expect(client.response.headers['x-feed']).toBe('books');
+  });
+
+  it('serializes data with the stream schema, as a response schema does (undeclared fields dropped)', async () => {
+    const Book = { type: 'object', properties: { id: { type: 'integer' }, title: { type: 'string' } } };
+    class Feed extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: { schema: Book } } };
+      get() {
+        return [{ data: { id: 1, title: 'Dune', secret: 'not for clients' } }];
+      }
+    }
+    await serve((app) => void app.addView('/feed', Feed.asView('feed')));
+    const client = await open('/feed');
+    expect(JSON.parse((await client.nextEvent()).data!)).toEqual({ id: 1, title: 'Dune' });
+  });
+
+  it('documents a text/event-stream 200 in OpenAPI, with the data schema', async () => {
+    const Book = { type: 'object', properties: { id: { type: 'integer' } } };
+    class Feed extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: { schema: Book } } };
+      get() {
+        return [];
+      }
+    }
+    await serve(async (app) => {
+      await app.register(swagger, { openapi: { info: { title: 't', version: '1' } } });
+      app.addView('/feed', Feed.asView('feed'));
+    });
+    await app.ready();
+    const doc = app.swagger() as unknown as { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, Record<string, unknown>> }> }>> };
+    const media = doc.paths['/feed'].get.responses['200'].content['text/event-stream'];
+    expect(media.schema).toMatchObject({ type: 'string' });
+    expect(media['x-event-data']).toEqual(Book);
+    expect(doc.paths['/feed'].post).toBeUndefined();
+  });
+
+  it('streams from sendEvents(request, reply, source) in any handler', async () => {
+    class Manual extends MethodView {
+      get(request: FastifyRequest, reply: FastifyReply) {
+        return sendEvents(request, reply, ['a', 'b'], { heartbeat: 0 });
+      }
+    }
+    await serve((app) => void app.addView('/manual', Manual.asView('manual')));
+    const client = await open('/manual');
+    expect([(await client.nextEvent()).data, (await client.nextEvent()).data]).toEqual(['a', 'b']);
+  });
+
+  it('calls the verb through the app’s ensureSync', async () => {
+    const calls: string[] = [];
+    app = await appWithViews({ ensureSync: (handler) => function (request, reply) { calls.push(handler.name); return handler.call(this, request, reply); } });
+    class Feed extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      get() {
+        return ['x'];
+      }
+    }
+    app.addView('/feed', Feed.asView('feed'));
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const client = await open('/feed');
+    await client.nextEvent();
+    expect(calls).toEqual(['bound get']);
+  });
+
+  it.each([
+    [{ heartbeat: -1 }, 'eventStream.heartbeat'],
+    [{ bufferLimit: 0 }, 'eventStream.bufferLimit'],
+    [{ retry: 1.5 }, 'eventStream.retry'],
+    [{ heartbeet: 10 }, 'eventStream.heartbeet'],
+  ])('refuses the bad option %j at registration, naming it', async (options, name) => {
+    class Feed extends MethodView {
+      static override verbOptions = { get: { eventStream: options as never } };
+      get() {
+        return [];
+      }
+    }
+    app = await appWithViews();
+    expect(() => app.addView('/feed', Feed.asView('feed'))).toThrow(expect.objectContaining({ code: 'FCV_ERR_INVALID_OPTION', message: expect.stringContaining(name) }));
+  });
+});
+
+describe('encodeEvent: what goes on the wire', () => {
+  it.each([
+    [{ data: 'x', event: 'a\nb' }, 'line break'],
+    [{ data: 'x', id: 'a\rb' }, 'line break'],
+    [{ id: 'a\0b' }, 'NUL'],
+    [{ retry: -5 }, 'retry'],
+    [{ dat: 'typo' }, "'dat' is not a field"],
+    [{}, 'at least one'],
+    [42, 'got 42'],
+    [{ event: { nested: true } }, 'string or a number'],
+  ])('refuses %j with FCV_ERR_INVALID_EVENT', (event, message) => {
+    expect(() => encodeEvent(event)).toThrow(expect.objectContaining({ code: 'FCV_ERR_INVALID_EVENT', message: expect.stringContaining(message) }));
+  });
+
+  it('writes comments, event, id, retry and data, and ends the frame with a blank line', () => {
+    expect(encodeEvent({ comment: 'hi', event: 'e', id: 7, retry: 10, data: { a: 1 } })).toBe(': hi\nevent: e\nid: 7\nretry: 10\ndata: {"a":1}\n\n');
+  });
+});
+
+describe('EventChannel: one producer, many streams', () => {
+  function channelApp(channel: EventChannel) {
+    class Changes extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: { heartbeat: 0 } } };
+      get(request: FastifyRequest) {
+        return channel.subscribe(request);
+      }
+    }
+    return (app: FastifyInstance) => void app.addView('/changes', Changes.asView('changes'));
+  }
+
+  it('sends each published event to every subscriber, with ids', async () => {
+    const channel = new EventChannel();
+    await serve(channelApp(channel));
+    const [a, b] = await Promise.all([open('/changes'), open('/changes')]);
+    await eventually(() => channel.size === 2, 2000, 'two subscribers');
+    channel.publish({ event: 'added', data: { id: 1 } });
+    for (const client of [a, b]) expect(await client.nextEvent()).toEqual({ event: 'added', id: '1', data: '{"id":1}', comments: [] });
+  });
+
+  it('replays what a reconnecting client missed since its Last-Event-ID', async () => {
+    const channel = new EventChannel({ history: 10 });
+    await serve(channelApp(channel));
+    for (let n = 1; n <= 5; n++) channel.publish({ data: n });
+    const client = await open('/changes', { 'last-event-id': '3' });
+    expect([(await client.nextEvent()).data, (await client.nextEvent()).data]).toEqual(['4', '5']);
+  });
+
+  it('unsubscribes a client that hangs up', async () => {
+    const channel = new EventChannel();
+    await serve(channelApp(channel));
+    const client = await open('/changes');
+    await eventually(() => channel.size === 1, 2000, 'the subscriber');
+    client.close();
+    await eventually(() => channel.size === 0, 2000, 'the subscriber to leave');
+  });
+
+  it('drops a client that stops reading once more than bufferLimit bytes wait for it, and logs FCV_ERR_SLOW_CLIENT', async () => {
+    const channel = new EventChannel({ bufferLimit: 64 * 1024 });
+    const logs: Array<{ err?: { code?: string } }> = [];
+    await serve(channelApp(channel), logs);
+    const slow = await open('/changes');
+    const reader = await open('/changes');
+    await eventually(() => channel.size === 2, 2000, 'two subscribers');
+    slow.pause();
+    let received = 0;
+    reader.response.on('data', () => received++);
+    const payload = 'x'.repeat(10_000);
+    // Slowly enough for the reading client; the paused one's socket buffers fill, then its queue.
+    for (let n = 0; n < 5000 && channel.size === 2; n++) {
+      channel.publish({ data: payload });
+      await sleep(1);
+    }
+    // The paused client cannot tell (it reads nothing, not even the end): the server can.
+    expect(channel.size).toBe(1);
+    expect(received).toBeGreaterThan(0);
+    const connections = () => new Promise<number>((resolve, reject) => app.server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
+    let held = 2;
+    await eventually(() => {
+      void connections().then((count) => (held = count));
+      return held === 1;
+    }, 3000, 'the server to close the slow client’s connection');
+    await eventually(() => logs.some((line) => line.err?.code === 'FCV_ERR_SLOW_CLIENT'), 2000, 'the drop in the log');
+  }, 30_000);
+
+  it('ends every subscription at close(), and subscriptions whose signal aborted', async () => {
+    const channel = new EventChannel();
+    const controller = new AbortController();
+    const first = channel.subscribe({ signal: controller.signal });
+    const second = channel.subscribe();
+    controller.abort();
+    expect(await first.next()).toEqual({ value: undefined, done: true });
+    channel.close();
+    expect(await second.next()).toEqual({ value: undefined, done: true });
+    expect(channel.size).toBe(0);
+  });
+
+  it('refuses a malformed event at publish', () => {
+    expect(() => new EventChannel().publish({ event: 'a\nb' })).toThrow(errors.FCV_ERR_INVALID_EVENT);
+  });
+});
+
+describe('1,000 concurrent event streams', () => {
+  it('holds them, then closes them all at app.close() within a second, leaving no subscriber behind', async () => {
+    const channel = new EventChannel();
+    class Changes extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: { heartbeat: 1000 } } };
+      get(request: FastifyRequest) {
+        return channel.subscribe(request);
+      }
+    }
+    await serve((app) => void app.addView('/changes', Changes.asView('changes')));
+    const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+    const streams = await Promise.all(Array.from({ length: 1000 }, () => openEvents(base + '/changes', {}, agent)));
+    await eventually(() => channel.size === 1000, 10_000, '1,000 subscribers');
+    channel.publish({ data: 'to all' });
+    const got = await Promise.all(streams.map((client) => client.nextEvent()));
+    expect(got.every((frame) => frame.data === 'to all')).toBe(true);
+    const started = Date.now();
+    await app.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect((await Promise.all(streams.map((client) => client.ended))).every((how) => how === 'end')).toBe(true);
+    expect(channel.size).toBe(0);
+    agent.destroy();
+  }, 30_000);
+
+  it('keeps memory flat over rounds of 1,000 streams opened and hung up', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const channel = new EventChannel();
+    class Changes extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      get(request: FastifyRequest) {
+        return channel.subscribe(request);
+      }
+    }
+    await serve((app) => void app.addView('/changes', Changes.asView('changes')));
+    const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+    const heap: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      const streams = await Promise.all(Array.from({ length: 1000 }, () => openEvents(base + '/changes', {}, agent)));
+      await eventually(() => channel.size === 1000, 10_000, '1,000 subscribers');
+      channel.publish({ data: round });
+      await Promise.all(streams.map((client) => client.nextEvent()));
+      streams.forEach((client) => client.close());
+      await eventually(() => channel.size === 0, 10_000, 'every subscriber to leave');
+      await sleep(50);
+      gc();
+      heap.push(process.memoryUsage().heapUsed);
+    }
+    // The first round warms up (compiled code, pools); after it, hanging up frees what a stream held.
+    expect(heap[3] - heap[1]).toBeLessThan(4 * 1024 * 1024);
+    agent.destroy();
+  }, 60_000);
+});
