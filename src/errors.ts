@@ -146,6 +146,18 @@ export const errors = {
     "Invalid message for '%s': %s",
     400,
   ),
+  /** 426: a plain HTTP `GET` reached a WebSocket view, which only answers WebSocket upgrades. The reply carries `Upgrade: websocket`. */
+  FCV_ERR_UPGRADE_REQUIRED: createError<'FCV_ERR_UPGRADE_REQUIRED', 426, [string, string]>(
+    'FCV_ERR_UPGRADE_REQUIRED',
+    "View '%s' on '%s' is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)",
+    426,
+  ),
+  /** Registration: a WebSocket view was added to an app without `@fastify/websocket`. */
+  FCV_ERR_WEBSOCKET_NOT_REGISTERED: createError<'FCV_ERR_WEBSOCKET_NOT_REGISTERED', 500, [string]>(
+    'FCV_ERR_WEBSOCKET_NOT_REGISTERED',
+    "View '%s' is a WebSocket view: install @fastify/websocket and register it before the view (await app.register(websocket))",
+    500,
+  ),
   /** Registration: a plugin or `addView` option is wrong or cannot be honoured. */
   FCV_ERR_INVALID_OPTION: createError<'FCV_ERR_INVALID_OPTION', 500, [string, string]>(
     'FCV_ERR_INVALID_OPTION',

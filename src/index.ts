@@ -33,6 +33,8 @@ import { errors } from './errors';
 import { sendEvents, lastEventId, EncodedEvent, EVENT_STREAM_DEFAULTS } from './event-stream';
 import type { EventStreamOptions, EventStreamSource, ServerSentEvent } from './event-stream';
 import { EventChannel } from './event-channel';
+import { WebSocketView, CLOSE_CODES } from './websocket-view';
+import type { MessageFormat, SocketClose, ViewSocket } from './websocket-view';
 import type { EventChannelOptions, Subscriber } from './event-channel';
 import type { BackgroundTask } from './background';
 import type { ViewReply, ViewRequest } from './typed-handlers';
@@ -48,13 +50,13 @@ fp(fastifyViews, { fastify: '5.x', name: 'fastify-class-views' });
 
 declare namespace fastifyViews {
   export { fastifyViews, fastifyViews as default };
-  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors, strongETag, componentName, Resource, COLLECTION_ACTIONS, ITEM_ACTIONS, RepositoryResource, sendEvents, lastEventId, EncodedEvent, EVENT_STREAM_DEFAULTS, EventChannel };
+  export { viewsPlugin, route, schema, View, HTTP_METHODS, MethodView, VERBS, ensureSync, errors, strongETag, componentName, Resource, COLLECTION_ACTIONS, ITEM_ACTIONS, RepositoryResource, sendEvents, lastEventId, EncodedEvent, EVENT_STREAM_DEFAULTS, EventChannel, WebSocketView, CLOSE_CODES };
   export type {
     FastifyViewsOptions, ViewEntry, ViewRegistration, RouteDecoratorOptions, RouteMetadata,
     HttpMethod, ViewClass, ViewDecorator, ViewFactory, ViewFunction, ViewHandler, ViewStatics,
     Verb, VerbHandler, VerbOptions, EnsureSync, ViewRouteOptions, VerbRouteOptions, UrlParams,
     BackgroundTask, ViewReply, ViewRequest, Validators, Action, ActionOptions, ExtraAction, ExtraActions, ItemParam, ResourceViews, Page, PageRequest, Repository,
-    EventStreamOptions, EventStreamSource, ServerSentEvent, EventChannelOptions, Subscriber,
+    EventStreamOptions, EventStreamSource, ServerSentEvent, EventChannelOptions, Subscriber, MessageFormat, SocketClose, ViewSocket,
   };
 }
 
@@ -83,4 +85,6 @@ module.exports.lastEventId = lastEventId;
 module.exports.EncodedEvent = EncodedEvent;
 module.exports.EVENT_STREAM_DEFAULTS = EVENT_STREAM_DEFAULTS;
 module.exports.EventChannel = EventChannel;
+module.exports.WebSocketView = WebSocketView;
+module.exports.CLOSE_CODES = CLOSE_CODES;
 export = fastifyViews;

@@ -11,6 +11,7 @@ import { ViewClass, ViewFunction, ViewHandler, ViewPlan, instanceBuilder, isView
 import { preconditionsHook, validatorHeaders } from './conditional';
 import { describeRoute } from './openapi';
 import { eventStreamHandler, eventStreamResponse, eventStreamSettings } from './event-stream';
+import { isWebSocketView, webSocketRoute } from './websocket-view';
 
 /** Options the automatic OPTIONS and 405 routes share with the view; its hooks and schema do not apply there. */
 const AUTOMATIC_ROUTE_OPTIONS = ['constraints', 'prefixTrailingSlash', 'logLevel', 'logSerializers', 'errorHandler', 'childLoggerFactory'] as const;
@@ -103,9 +104,11 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
       conditional: conditional ? viewClass.requirePreconditions ?? [] : undefined,
     });
     const handler = stream ? eventStreamHandler(handlerFor(route.handler), stream) : handlerFor(route.handler);
-    const options = { ...described, method: route.methods, url: path, handler, exposeHeadRoute: false, config: config(route.options) };
-    if (route.methods.includes('GET')) getRoute = options as RouteOptions;
-    routes.push(options as RouteOptions);
+    const options: Record<string, unknown> = { ...described, method: route.methods, url: path, handler, exposeHeadRoute: false, config: config(route.options) };
+    // A WebSocket view's GET also answers upgrades (through @fastify/websocket); plain GETs get 426.
+    if (route.methods.includes('GET') && isWebSocketView(viewClass)) Object.assign(options, webSocketRoute(app, view, viewClass, dispatcher, options.schema as object | undefined));
+    if (route.methods.includes('GET')) getRoute = options as unknown as RouteOptions;
+    routes.push(options as unknown as RouteOptions);
   }
   if (getRoute && headFollowsGet) {
     // HEAD through get(): GET's handler, options and hooks, the body dropped.

@@ -6,6 +6,7 @@ import type { ViewRouteOptions } from './route-options';
 import { errors } from './errors';
 import { Action, COLLECTION_ACTIONS, ExtraActionView, ITEM_ACTIONS, Resource, ResourceViews, resourcePaths } from './resource';
 import { View, ViewClass, ViewFunction, isViewFunction } from './view';
+import { ViewSocket, isWebSocketView } from './websocket-view';
 
 /** What a test sends to a view. Everything is optional: a bare call is `GET /`. */
 export interface ViewTestRequest<C extends ViewClass = ViewClass> {
@@ -166,5 +167,129 @@ async function serve(request: ViewTestRequest<never> | ResourceTestRequest<never
 class StandIn extends View {
   dispatchRequest(): string {
     return 'stand-in endpoint of runView';
+  }
+}
+
+/** What a test opens a WebSocket view with: as for `runView`, without a body or method. */
+export type SocketTestRequest<C extends ViewClass = ViewClass> = Omit<ViewTestRequest<C>, 'method' | 'body' | 'query'>;
+
+/** A client connected to a WebSocket view under test, over 127.0.0.1. */
+export interface SocketTest {
+  /** The client's socket (a `ws` WebSocket): `send` to the view, `close` it. */
+  readonly socket: ViewSocket;
+  /** The throwaway app serving the view. */
+  readonly app: FastifyInstance;
+  /** The next message the view sent (as text; Buffers for binary frames), waiting at most `timeoutMs`. */
+  nextMessage(timeoutMs?: number): Promise<string | Buffer>;
+  /** Resolves with the close code and reason once the socket closed. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+  /** Closes the socket and the app. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to one WebSocket view in isolation: a throwaway app with the plugin and
+ * `@fastify/websocket` (an optional peer, needed for this) listening on 127.0.0.1, and a `ws`
+ * client. (Not `injectWS`: with ws 8.23 its handshake is refused with 400.) Pass a view class
+ * (with `args`) or a view function from `asView`; close the returned test when done. Rejects
+ * when the handshake is refused (a hook answering 401, say), with the status in the message.
+ *
+ * @example
+ * import { connectView } from 'fastify-class-views/testing';
+ * const chat = await connectView(Echo);
+ * chat.socket.send(JSON.stringify({ text: 'hi' }));
+ * expect(JSON.parse(String(await chat.nextMessage()))).toEqual({ echo: 'hi' });
+ * await chat.close();
+ */
+export async function connectView<C extends ViewClass>(view: C | ViewFunction<C>, request: SocketTestRequest<C> = {}): Promise<SocketTest> {
+  const viewFunction = isViewFunction(view)
+    ? view
+    : (view as C & typeof View).asView(request.name ?? (view.name || 'view'), ...((request.args ?? []) as ConstructorParameters<C>));
+  if (!isWebSocketView(viewFunction.viewClass)) {
+    throw new errors.FCV_ERR_INVALID_VIEW_CLASS(viewFunction.viewName, 'connectView connects to a WebSocketView; test an HTTP view with runView');
+  }
+  const params = request.params ?? {};
+  const path = request.path ?? request.endpoints?.[viewFunction.viewName] ?? ('/' + Object.keys(params).map((key) => `:${key}`).join('/'));
+  const { plugin, WebSocket } = loadWebSocket(viewFunction.viewName);
+  const app = Fastify();
+  try {
+    await app.register(plugin);
+    await app.register(fastifyViews, request.ensureSync ? { ensureSync: request.ensureSync } : {});
+    await request.setup?.(app);
+    for (const [name, endpointPath] of Object.entries(request.endpoints ?? {})) {
+      if (name !== viewFunction.viewName) app.addView(endpointPath, StandIn.asView(name));
+    }
+    app.addView(path, viewFunction as ViewFunction, request.options);
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const url = address.replace(/^http/, 'ws') + fillPath(viewFunction.viewName, path, params, false).url;
+    const client = new WebSocket(url, { headers: request.headers ?? {} });
+    // Listening before the socket opens: what onConnect sends may arrive with the handshake.
+    const test = socketTest(app, client);
+    await new Promise<void>((resolve, reject) => {
+      client.once('open', () => resolve());
+      client.once('unexpected-response', (_: unknown, response: { statusCode: number }) => reject(new Error(`connectView: the handshake was answered with HTTP ${response.statusCode}`)));
+      client.once('error', reject);
+    });
+    return test;
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+}
+
+function socketTest(app: FastifyInstance, socket: ViewSocket): SocketTest {
+  const received: Array<string | Buffer> = [];
+  const waiting: Array<() => void> = [];
+  socket.on('message', ((data: Buffer, isBinary: boolean) => {
+    received.push(isBinary ? data : data.toString('utf8'));
+    waiting.splice(0).forEach((wake) => wake());
+  }) as never);
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    socket.on('close', ((code: number, reason: Buffer) => {
+      resolve({ code, reason: reason.toString('utf8') });
+      waiting.splice(0).forEach((wake) => wake());
+    }) as never);
+  });
+  let isClosed = false;
+  void closed.then(() => (isClosed = true));
+  const nextMessage = async (timeoutMs = 2000): Promise<string | Buffer> => {
+    const deadline = Date.now() + timeoutMs;
+    while (received.length === 0) {
+      if (isClosed) throw new Error('the socket closed before the next message');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no message within ${timeoutMs} ms`);
+      await new Promise<void>((wake) => {
+        const timer = setTimeout(wake, left);
+        waiting.push(() => {
+          clearTimeout(timer);
+          wake();
+        });
+      });
+    }
+    return received.shift()!;
+  };
+  return {
+    socket, app, nextMessage, closed,
+    async close() {
+      if (socket.readyState < 2) socket.close();
+      await app.close();
+    },
+  };
+}
+
+type WebSocketClient = new (url: string, options: { headers: Record<string, string> }) => ViewSocket & {
+  once(event: string, listener: (...args: never[]) => void): unknown;
+};
+
+/**
+ * `@fastify/websocket` and the `ws` it uses (resolved from it, as with a strict installer such
+ * as pnpm the package itself cannot see `ws`), loaded only here: they are optional peers.
+ */
+function loadWebSocket(name: string): { plugin: Parameters<FastifyInstance['register']>[0]; WebSocket: WebSocketClient } {
+  try {
+    const pluginPath = require.resolve('@fastify/websocket');
+    return { plugin: require(pluginPath), WebSocket: require(require.resolve('ws', { paths: [pluginPath] })) };
+  } catch {
+    throw new errors.FCV_ERR_WEBSOCKET_NOT_REGISTERED(name);
   }
 }
