@@ -6,11 +6,13 @@ import swaggerUi from '@fastify/swagger-ui';
 import Ajv from 'ajv';
 import { createServer } from 'node:http';
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError, FastifyServerOptions } from 'fastify';
-import fastifyViews, { componentName } from '../../src'; // in your app: 'fastify-class-views'
+import fastifyViews, { EventChannel, componentName } from '../../src'; // in your app: 'fastify-class-views'
 import type { Store } from './store';
 import { Authors } from './views/authors';
 import { AuthorBooks, Books } from './views/books';
+import { BookEvents } from './views/events';
 import { Home } from './views/home';
+import type { BookFeed } from './repositories';
 
 export interface BookshelfOptions {
   /** Where the data lives: views get it as a constructor argument. */
@@ -92,7 +94,10 @@ export async function buildApp({ store, apiKey, logger = false, docs = true, req
   app.addView('/', Home.asView('home', DOCS));
   app.addResource('/authors', Authors.asResource('authors', store));
   app.addResource('/authors/:authorId/books', AuthorBooks.asResource('authorBooks', store));
-  app.addResource('/books', Books.asResource('books', store));
+  // Book changes made through this app, live at /events (another process's writes are not seen).
+  const feed: BookFeed = new EventChannel({ history: 100, name: 'book events' });
+  app.addResource('/books', Books.asResource('books', store, feed));
+  app.addView('/events', BookEvents.asView('events', feed));
   return app;
 }
 

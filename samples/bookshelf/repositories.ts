@@ -2,7 +2,7 @@
  * The store's two tables as the `Repository` shape that `RepositoryResource` serves. Bodies come
  * in as `unknown`: each action's body schema has validated them before they get here.
  */
-import type { Repository } from '../../src'; // in your app: 'fastify-class-views'
+import type { EventChannel, Repository } from '../../src'; // in your app: 'fastify-class-views'
 import type { Author, AuthorInput, Book, BookFilter, BookInput, BookPatch } from './schemas';
 import type { Store } from './store';
 
@@ -18,16 +18,28 @@ export function authorsIn(store: Store): Repository<Author> {
   };
 }
 
-export function booksIn(store: Store): Repository<Book> {
+/** Where book changes are announced (`GET /events`). */
+export type BookFeed = EventChannel<Book | { id: number }>;
+
+/** The books; each write that lands is published on `feed`, after the store has it. */
+export function booksIn(store: Store, feed?: BookFeed): Repository<Book> {
+  const announce = <T extends Book | undefined>(event: string, book: T): T => {
+    if (book !== undefined) feed?.publish({ event, data: book });
+    return book;
+  };
   return {
     list: (filter, page) => store.listBooks(filter as BookFilter, page),
     count: (filter) => store.countBooks(filter as BookFilter),
     get: (id) => store.getBook(id),
-    create: (input) => store.createBook(input as BookInput),
+    create: async (input) => announce('book.added', await store.createBook(input as BookInput)),
     // `Books` serves no PUT (`update`); PATCH (`patch`) changes some fields of a book.
-    update: (id, input) => store.updateBook(id, input as BookPatch),
-    patch: (id, input) => store.updateBook(id, input as BookPatch),
-    delete: (id) => store.deleteBook(id),
+    update: async (id, input) => announce('book.changed', await store.updateBook(id, input as BookPatch)),
+    patch: async (id, input) => announce('book.changed', await store.updateBook(id, input as BookPatch)),
+    delete: async (id) => {
+      const deleted = await store.deleteBook(id);
+      if (deleted) feed?.publish({ event: 'book.deleted', data: { id } });
+      return deleted;
+    },
     version: (id) => store.versionOf('books', id),
   };
 }

@@ -89,6 +89,14 @@ export const Book = {
 } as const;
 export type Book = FromSchema<typeof Book>;
 
+/** The data of an event on `GET /events`: the book as it now is (`book.added`, `book.changed`), or its id (`book.deleted`). */
+export const BookEventData = {
+  description: '`book.added` and `book.changed`: the Book as it now is; `book.deleted`: `{ id }`',
+  type: 'object',
+  properties: { ...Book.properties },
+  required: ['id'],
+} as const;
+
 /** An author with their first books and how many there are (GET /authors/:id). */
 export const AuthorDetail = {
   $id: 'AuthorDetail',

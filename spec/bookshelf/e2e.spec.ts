@@ -7,6 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { openEvents } from '../sse-client';
 
 // The first start creates the database (initdb: seconds, more on a busy machine).
 jest.setTimeout(60_000);
@@ -187,7 +188,7 @@ describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) =>
     const index = await call('GET', '/');
     expect([index.status, index.body]).toEqual([200, { name: 'bookshelf', links: { authors: '/authors', books: '/books', docs: '/docs' } }]);
     const openapi = await call('GET', '/docs/json');
-    expect(Object.keys(openapi.body.paths).sort()).toEqual(['/', '/authors', '/authors/{authorId}/books', '/authors/{id}', '/books', '/books/{id}']);
+    expect(Object.keys(openapi.body.paths).sort()).toEqual(['/', '/authors', '/authors/{authorId}/books', '/authors/{id}', '/books', '/books/{id}', '/events']);
     expect(openapi.body.paths['/books'].post.security).toEqual([{ apiKey: [] }]);
     const ui = await call('GET', '/docs');
     expect([ui.status, ui.headers.get('content-type'), ui.body]).toEqual([200, expect.stringContaining('text/html'), expect.stringContaining('swagger-ui')]);
@@ -292,6 +293,28 @@ describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) =>
     expect((await call('GET', '/authors')).status).toBe(200);
   });
 
+  it('streams the changes to books at /events, and replays what a reconnecting client missed', async () => {
+    const events = await openEvents(server.url + '/events');
+    expect(events.response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    const created = await write('POST', '/books', { title: 'The Word for World Is Forest', isbn: '9780765324641', year: 1972, authorId: Number(leGuin.split('/').pop()) });
+    const url = created.headers.get('location')!;
+    await write('PATCH', url, { year: 1976 });
+    await write('DELETE', url);
+    const added = await events.nextEvent();
+    expect([added.event, JSON.parse(added.data!)]).toEqual(['book.added', created.body]);
+    const changed = await events.nextEvent();
+    expect([changed.event, JSON.parse(changed.data!).year]).toEqual(['book.changed', 1976]);
+    const deleted = await events.nextEvent();
+    expect([deleted.event, JSON.parse(deleted.data!)]).toEqual(['book.deleted', { id: created.body.id }]);
+    events.close();
+
+    const again = await openEvents(server.url + '/events', { 'last-event-id': added.id! });
+    expect([(await again.nextEvent()).id, (await again.nextEvent()).id]).toEqual([changed.id, deleted.id]);
+    again.close();
+    const refused = await openEvents(server.url + '/events', { 'last-event-id': 'x'.repeat(33) });
+    expect(refused.response.statusCode).toBe(400);
+  });
+
   it('prevents a lost update: 304 for an unchanged book, 412 for a stale If-Match', async () => {
     const created = await write('POST', '/books', { title: 'Exhalation', isbn: '9781101947883', year: 2019, authorId: Number(leGuin.split('/').pop()) });
     expect(created.status).toBe(201);
@@ -329,6 +352,7 @@ describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) =>
       request.on('error', fail);
     });
     await new Promise((resume) => request.once('continue', resume));
+    const events = await openEvents(server.url + '/events'); // an open stream must not hold the shutdown
     server.child.kill('SIGTERM');
     await printed(server, 'SIGTERM: finishing in-flight requests');
     request.end(JSON.stringify({ name: 'Octavia E. Butler' }));
@@ -338,6 +362,7 @@ describe.each(BACKENDS)('the bookshelf sample over HTTP, on $name', (backend) =>
     expect(connection).toBe('close'); // so that the client's keep-alive does not hold the shutdown
     expect(await server.exited).toBe(0);
     expect(server.output()).toContain('Closed.');
+    expect(await events.ended).toBe('end');
   });
 
   it('finds everything again after a restart on the same data', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Action, ActionOptions, RepositoryResource } from '../../../src'; // in your app: 'fastify-class-views'
 import { notFound } from '../errors';
-import { booksIn } from '../repositories';
+import { BookFeed, booksIn } from '../repositories';
 import { Book, BookInput, BookPatch, BookQuery, Location, NewETag, NoContent, PageLinks, PageQuery, errorReplies, id, pageOf, publicAccess } from '../schemas';
 import type { Store } from '../store';
 import { apiKeySecurity, requireApiKey } from './api-key';
@@ -49,8 +49,8 @@ export class Books extends RepositoryResource<Book> {
     destroy: { schema: deleteBook, onRequest: requireApiKey },
   } satisfies ActionOptions;
 
-  constructor(store: Store) {
-    super(booksIn(store));
+  constructor(store: Store, feed?: BookFeed) {
+    super(booksIn(store, feed));
   }
 
   override notFound(request: FastifyRequest): Error {
