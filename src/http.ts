@@ -74,18 +74,20 @@ type Done = (error?: Error) => void;
 /**
  * The 405 route's `onRequest` hook: status 405 and `Allow` on the reply, then the view's
  * `methodNotAllowed`, whose result is sent, or whose error goes to the error handler. A hook,
- * so that no content-type, body or size check can answer first.
+ * so that no content-type, body or size check can answer first. It is the route's handler too
+ * (one function per route, not two): called without `done`, it sends the error itself.
  */
 export function refuseInHook(methodNotAllowed: (request: FastifyRequest, reply: FastifyReply) => unknown, allowAt: (path: string) => string) {
-  return function refuseMethod(request: FastifyRequest, reply: FastifyReply, done: Done): void {
+  return function refuseMethod(request: FastifyRequest, reply: FastifyReply, done?: Done): void {
     reply.code(405).header('allow', allowAt(pathOf(request.url)));
+    const fail: Done = done ?? ((error) => void reply.send(error));
     let result: unknown;
     try {
       result = methodNotAllowed(request, reply);
     } catch (error) {
-      return done(error as Error);
+      return fail(error as Error);
     }
-    if (isThenable(result)) result.then((payload) => void (reply.sent || reply.send(payload)), done);
+    if (isThenable(result)) result.then((payload) => void (reply.sent || reply.send(payload)), fail);
     else if (!reply.sent) reply.send(result);
   };
 }

@@ -70,10 +70,13 @@ export function describeRoute(app: FastifyInstance, options: Schema, description
   // The conditional headers are a JSON Schema for the validator: added where it reads JSON
   // Schema — Fastify's own, or one this route already gives a JSON Schema to.
   const own = ownCompilers(app, options);
-  const readsJsonSchema = own.validator || ['body', 'querystring', 'params', 'headers'].some((key) => isJsonSchema(schema?.[key]));
-  const withHeaders = description.conditional !== undefined && readsJsonSchema;
+  const withHeaders = description.conditional !== undefined && (own.validator || ['body', 'querystring', 'params', 'headers'].some((key) => isJsonSchema(schema?.[key])));
   if (schema === undefined) return withHeaders ? { ...options, schema: { headers: conditionalHeaders(undefined) } } : options;
+  // A copy even when nothing is added: Fastify keeps the route's schema, and a copy is the
+  // smallest object of its keys (the one a view built has room for more).
   const described: Schema = { ...schema };
+  // Nothing to share or describe (no body, no responses, no headers to add).
+  if (schema.body === undefined && schema.response === undefined && !withHeaders) return { ...options, schema: described };
   const shared = sharedSchemas(app, own, description.viewName);
   if (shared.body && schema.body !== undefined) described.body = shared.body(schema.body);
   if (withHeaders) described.headers = conditionalHeaders(schema.headers);

@@ -152,13 +152,21 @@ type Segment = { kind: 'static'; text: string } | { kind: 'dynamic'; test: RegEx
 export class PathShape {
   /** The first segment when it is plain text: only routes that start alike can share a path. */
   readonly first: string | undefined;
+  /**
+   * How many segments every path it matches has, or `undefined` when that may vary (a wildcard
+   * or an optional parameter): paths of different lengths never meet, and comparing the lengths
+   * spares compiling the segments of most routes (a resource's two URLs, say).
+   */
+  readonly segmentCount: number | undefined;
   private compiledMatcher?: RegExp;
   private compiledVariants?: readonly Segment[][];
 
   constructor(private readonly template: string, private readonly rules: PathRules) {
-    const head = normalize(template, rules).split('/')[1];
+    const segments = normalize(template, rules).split('/');
+    const head = segments[1];
     // A leading optional parameter, a parameter or a wildcard: no static first segment.
     this.first = head === undefined || /[:*]/.test(head) ? undefined : rules.caseInsensitive ? head.toLowerCase() : head;
+    this.segmentCount = /[*?]/.test(template) ? undefined : segments.length - 1;
   }
 
   /** Tests a request path (without its query string). */
@@ -213,14 +221,20 @@ function segmentsOf(template: string, rules: PathRules): Segment[][] {
  * wildcard. Where two parametric segments of the same kind meet, it counts as a win (a tie).
  */
 export function shadows(shape: PathShape, other: PathShape): boolean {
-  if (shape.first !== undefined && other.first !== undefined && shape.first !== other.first) return false;
+  if (apart(shape, other)) return false;
   return shape.variants.some((a) => other.variants.some((b) => wins(a, b, 0)));
 }
 
 /** Whether some request path matches both. */
 export function sharePaths(shape: PathShape, other: PathShape): boolean {
-  if (shape.first !== undefined && other.first !== undefined && shape.first !== other.first) return false;
+  if (apart(shape, other)) return false;
   return shape.variants.some((a) => other.variants.some((b) => overlaps(a, b, 0)));
+}
+
+/** No request path can match both, as seen without their segments: another first segment, another length. */
+function apart(shape: PathShape, other: PathShape): boolean {
+  if (shape.first !== undefined && other.first !== undefined && shape.first !== other.first) return true;
+  return shape.segmentCount !== undefined && other.segmentCount !== undefined && shape.segmentCount !== other.segmentCount;
 }
 
 function wins(a: readonly Segment[], b: readonly Segment[], i: number): boolean {

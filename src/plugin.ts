@@ -135,8 +135,9 @@ function setUp(fastify: FastifyInstance, ensureSync: EnsureSync, backgroundTimeo
   fastify.addHook('onRoute', function guardViewRoutes(this: FastifyInstance, route: RouteOptions) {
     if ((route.config as Record<PropertyKey, unknown> | undefined)?.[VIEW_NAME] !== undefined) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const ownerOf = registry.ownersAt(route.url, route.constraints);
     for (const method of methods) {
-      const owner = registry.ownerOf(method, route.url, route.constraints);
+      const owner = ownerOf(method);
       if (owner) throw new errors.FCV_ERR_ROUTE_OWNED_BY_VIEW(method, route.url, owner.view, owner.role);
     }
     registry.warnIfHidden(this.log, route.url, methods, route.constraints);

@@ -31,6 +31,7 @@ interface RouteRecord {
 }
 
 const NONE: Readonly<Record<string, unknown>> = Object.freeze({});
+const NOBODY = (): Owner | undefined => undefined;
 
 /** Constraints as a key: sorted, a RegExp by its source (JSON would make every RegExp `{}`). */
 function constraintKey(constraints: unknown): string {
@@ -70,12 +71,17 @@ export class ViewRegistry {
   // prototype chain is the chain of their parents.
   private readonly byContext = new WeakMap<object, Map<string, Endpoint>>();
   private readonly byName = new Map<string, Endpoint[]>();
-  /** Owners by path (and constraints), then by method. */
-  private readonly owned = new Map<string, Map<string, Owner>>();
+  /**
+   * Owners by path (and constraints): the methods and their owners side by side. A view owns
+   * every method Fastify knows at each of its URLs, and a `Map` of them per URL was the
+   * largest part of the registry.
+   */
+  private readonly owned = new Map<string, { readonly methods: readonly string[]; readonly owners: readonly Owner[] }>();
   private readonly routes: RouteRecord[] = [];
   /**
    * The same records by first segment (`''` for one that is not plain text): a view only ever
-   * competes with routes that start as it does, or with a parameter or wildcard.
+   * competes with routes that start as it does, or with a parameter or wildcard. Not by method
+   * too: that was an entry and a list per method and path.
    */
   private readonly index = new Map<string, RouteRecord[]>();
   private readonly operationIds = new Set<string>();
@@ -116,7 +122,9 @@ export class ViewRegistry {
     if (taken === undefined) {
       const endpoint: Endpoint = { name, view, context, urls: [url] };
       names.set(name, endpoint);
-      this.byName.set(name, [...(this.byName.get(name) ?? []), endpoint]);
+      const same = this.byName.get(name);
+      if (same === undefined) this.byName.set(name, [endpoint]);
+      else same.push(endpoint);
     } else if (!taken.urls.includes(url)) {
       taken.urls.push(url); // one view under several paths, as in Flask
     }
@@ -144,29 +152,37 @@ export class ViewRegistry {
 
   // --- routes ---
 
-  /** Who owns `method` at `url` under `constraints`, if a view does. */
-  ownerOf(method: string, url: string, constraints: unknown): Owner | undefined {
-    return this.owned.get(this.key(url, constraints))?.get(method.toUpperCase());
+  /**
+   * Who owns each method at `url` under `constraints`, if a view does: the path is looked up
+   * once for all the methods of a route (a view asks for every method Fastify knows).
+   */
+  ownersAt(url: string, constraints: unknown): (method: string) => Owner | undefined {
+    const owned = this.owned.get(this.key(url, constraints));
+    if (owned === undefined) return NOBODY;
+    // From the end: a method owned again belongs to its latest owner.
+    return (method) => {
+      const i = owned.methods.lastIndexOf(method.toUpperCase());
+      return i === -1 ? undefined : owned.owners[i];
+    };
   }
 
   own(methods: readonly string[], url: string, constraints: unknown, owner: Owner): void {
     const key = this.key(url, constraints);
-    let byMethod = this.owned.get(key);
-    if (byMethod === undefined) this.owned.set(key, (byMethod = new Map()));
-    for (const method of methods) byMethod.set(method.toUpperCase(), owner);
+    const known = this.owned.get(key);
+    const added = upperCase(methods);
+    const owners = added.map(() => owner);
+    // `concat` makes lists of their exact length, where `push` leaves room for more.
+    this.owned.set(key, known === undefined ? { methods: added, owners } : { methods: known.methods.concat(added), owners: known.owners.concat(owners) });
   }
 
   /** Remembers a route (a view's, or one registered after the plugin) for the checks below. */
   record(url: string, methods: readonly string[], constraints: unknown, view?: string, refused?: readonly string[]): void {
-    const upper = methods.every((m) => m === m.toUpperCase()) ? methods : methods.map((m) => m.toUpperCase());
-    const route: RouteRecord = { url, shape: this.shapeOf(url), methods: upper, constraints: (constraints ?? NONE) as Record<string, unknown>, view, refused };
+    const route: RouteRecord = { url, shape: this.shapeOf(url), methods: upperCase(methods), constraints: (constraints ?? NONE) as Record<string, unknown>, view, refused };
     this.routes.push(route);
-    for (const method of upper) {
-      const key = `${method} ${route.shape.first ?? ''}`;
-      const list = this.index.get(key);
-      if (list === undefined) this.index.set(key, [route]);
-      else list.push(route);
-    }
+    const key = route.shape.first ?? '';
+    const list = this.index.get(key);
+    if (list === undefined) this.index.set(key, [route]);
+    else list.push(route);
   }
 
   private readonly shapes = new Map<string, PathShape>();
@@ -178,24 +194,31 @@ export class ViewRegistry {
     return shape;
   }
 
-  /** The recorded routes with `method` that may share a path with `shape`. */
-  private near(method: string, shape: PathShape): RouteRecord[][] {
-    const open = this.index.get(`${method} `) ?? [];
+  /** The recorded routes that may share a path with `shape`. */
+  private near(shape: PathShape): RouteRecord[][] {
+    const open = this.index.get('') ?? [];
     // A leading parameter never wins over a static segment: only the open routes can lose to it.
-    return shape.first === undefined ? [open] : [this.index.get(`${method} ${shape.first}`) ?? [], open];
+    return shape.first === undefined ? [open] : [this.index.get(shape.first) ?? [], open];
   }
 
   /**
-   * Whether a route seen so far serves `method` for some URL of `url` where the router would
-   * pick `url`: a 405 route there would hide it, so the view leaves that method to the router.
+   * The methods a route seen so far serves for some URL of `url` where the router would pick
+   * `url`: a 405 route there would hide them, so the view leaves them to the router. Each
+   * route near `url` is compared once, not once per method the view refuses.
    */
-  servedElsewhere(method: string, url: string, constraints: unknown, view: string): boolean {
+  servedElsewhere(url: string, constraints: unknown, view: string): Set<string> {
     const mine = (constraints ?? {}) as Record<string, unknown>;
     const shape = this.shapeOf(url);
-    // Another route on this very URL counts too when its constraints differ (an exact twin was
-    // refused or left out at registration): the view's own routes do not.
-    return this.near(method, shape).some((routes) => routes.some((route) =>
-      !(route.url === url && (route.view === view || sameConstraints(mine, route.constraints))) && compete(mine, route.constraints) && shadows(shape, route.shape)));
+    const served = new Set<string>();
+    for (const routes of this.near(shape)) {
+      for (const route of routes) {
+        // Another route on this very URL counts too when its constraints differ (an exact twin
+        // was refused or left out at registration): the view's own routes do not.
+        if (route.url === url && (route.view === view || sameConstraints(mine, route.constraints))) continue;
+        if (compete(mine, route.constraints) && shadows(shape, route.shape)) for (const m of route.methods) served.add(m);
+      }
+    }
+    return served;
   }
 
   /**
@@ -258,9 +281,11 @@ export class ViewRegistry {
   /** `wanted` if no operation has it yet, else a variant that is unique in the app. */
   uniqueOperationId(wanted: string, prefix: string): string {
     let id = wanted;
-    const qualifier = pascal(prefix);
-    if (this.operationIds.has(id) && qualifier) id = wanted + qualifier;
-    for (let n = 2; this.operationIds.has(id); n++) id = `${wanted}${qualifier}${n}`;
+    if (this.operationIds.has(id)) {
+      const qualifier = pascal(prefix); // only on a clash: most ids are free
+      if (qualifier) id = wanted + qualifier;
+      for (let n = 2; this.operationIds.has(id); n++) id = `${wanted}${qualifier}${n}`;
+    }
     this.operationIds.add(id);
     return id;
   }
@@ -279,6 +304,15 @@ export class ViewRegistry {
     const constrained = constraints === undefined ? '' : constraintKey(constraints);
     return constrained === '' ? path : `${path} ${constrained}`;
   }
+}
+
+/**
+ * `methods` in upper case, as a list of its own and of its exact length: the registry keeps
+ * them, and a list built by a spread or `filter` has room for more entries than it holds.
+ */
+function upperCase(methods: readonly string[]): readonly string[] {
+  // Upper-cased only when needed: `toUpperCase` makes a new string even of an upper-case one.
+  return methods.every((m) => m === m.toUpperCase()) ? methods.slice() : methods.map((m) => m.toUpperCase());
 }
 
 /**

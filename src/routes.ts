@@ -49,7 +49,9 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
 
   const declared = method === undefined ? viewClass.allowedMethods() : normalizeMethods(name, method);
   const plan = planView(viewClass, declared);
-  checkMethods(app, name, plan);
+  // Fastify builds this list anew at every read: read once per view.
+  const supportedMethods = app.supportedMethods;
+  checkMethods(supportedMethods, name, plan);
   for (const m of declared) {
     if (!plan.handlers.has(m)) app.log.warn(`view '${name}' lists ${m} but has no handler for it: ${m} is answered 405`);
   }
@@ -61,8 +63,9 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   // serves, fails here with the owner's name rather than deep in the router.
   const claims: Array<[readonly string[], Owner]> = [];
   const claim = (methods: readonly string[], role: string, mayShare: boolean): string[] => {
+    const ownerOf = registry.ownersAt(url, constraints);
     const free = methods.filter((m) => {
-      const owner = registry.ownerOf(m, url, constraints);
+      const owner = ownerOf(m);
       if (owner) throw new errors.FCV_ERR_ROUTE_OWNED_BY_VIEW(m, url, owner.view, owner.role);
       const taken = app.hasRoute({ method: m, url, constraints } as Parameters<FastifyInstance['hasRoute']>[0]);
       if (taken && !mayShare) throw new errors.FCV_ERR_ROUTE_TAKEN(name, m, url);
@@ -127,7 +130,7 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   const answered = plan.automaticOptions && claim(['OPTIONS'], 'answers it automatically', false).length > 0;
   // Every other method Fastify knows is claimed now (a later route on exactly this path and
   // method is refused, naming the view); which of them get the 405 route is decided below.
-  const unserved = claim(app.supportedMethods.filter((m) => !plan.handlers.has(m as HttpMethod) && !(m === 'OPTIONS' && plan.automaticOptions)), 'answers it 405', true);
+  const unserved = claim(supportedMethods.filter((m) => !plan.handlers.has(m as HttpMethod) && !(m === 'OPTIONS' && plan.automaticOptions)), 'answers it 405', true);
   const refused: string[] = []; // filled below, once the neighbouring routes are known
   const allowAt = registry.allowFor(url, plan.allow, refused, constraints, name);
   if (answered) {
@@ -153,7 +156,8 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
   // another route serves for some URL of this path where a 405 route here would win: the router
   // then decides, as Werkzeug keeps searching past a route that matches the path but not the method.
   registry.later(app, () => {
-    for (const m of unserved) if (!registry.servedElsewhere(m, url, constraints, name)) refused.push(m);
+    const servedElsewhere = registry.servedElsewhere(url, constraints, name);
+    for (const m of unserved) if (!servedElsewhere.has(m)) refused.push(m);
     if (refused.length > 0) app.route(withProblems({ ...automatic, method: refused, ...refusal(view, viewClass, dispatcher, allowAt) } as unknown as RouteOptions));
   });
 }
@@ -169,7 +173,7 @@ function refusal(view: ViewFunction, viewClass: ViewClass, dispatcher: EnsureSyn
   // Compiled at the first 405: most views never answer one.
   let methodNotAllowed: ViewHandler | undefined;
   const refuse = refuseInHook((request, reply) => (methodNotAllowed ??= serveView(view, dispatcher, viewClass.prototype.methodNotAllowed, viewClass))(request, reply), allowAt);
-  return { onRequest: refuse, handler: (request: FastifyRequest, reply: FastifyReply) => refuse(request, reply, (err) => reply.send(err)) };
+  return { onRequest: refuse, handler: refuse };
 }
 
 /**
@@ -181,7 +185,8 @@ function viewRoutes(app: FastifyInstance, registry: ViewRegistry, viewClass: Vie
   const viewOperationId = (viewOptions.schema as { operationId?: string } | undefined)?.operationId;
   // One operationId per method, unique in the app (OpenAPI requires it): view name + verb, or
   // the view-level one + verb, qualified by the prefix when a sibling took it.
-  const operationId = (verb: string) => registry.uniqueOperationId(viewOperationId ? viewOperationId + pascal(verb) : verb + pascal(name), app.prefix);
+  let ofName: string | undefined; // the view's name in PascalCase, worked out once for all its verbs
+  const operationId = (verb: string) => registry.uniqueOperationId(viewOperationId ? viewOperationId + pascal(verb) : verb + (ofName ??= pascal(name)), app.prefix);
   if (!(viewClass.prototype instanceof MethodView)) {
     // A View is one handler for all its methods, yet a route per method: each its operationId
     // (a View serving one method keeps the operationId it was given).
@@ -216,10 +221,10 @@ function normalizeMethods(name: string, method: HttpMethod | readonly HttpMethod
 }
 
 /** Fails at registration, naming the view, where Fastify would fail with a generic error. */
-function checkMethods(app: FastifyInstance, name: string, plan: ViewPlan): void {
+function checkMethods(supportedMethods: readonly string[], name: string, plan: ViewPlan): void {
   for (const m of plan.handlers.keys()) {
     if (!isHttpMethod(m)) throw new errors.FCV_ERR_METHOD_NOT_SUPPORTED(name, String(m), 'is not an HTTP method');
-    if (!app.supportedMethods.includes(m)) {
+    if (!supportedMethods.includes(m)) {
       throw new errors.FCV_ERR_METHOD_NOT_SUPPORTED(name, m, `Fastify does not know yet: call fastify.addHttpMethod('${m}') before registering the view`);
     }
   }

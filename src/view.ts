@@ -202,6 +202,16 @@ interface ViewState {
 }
 const states = new WeakMap<Function, ViewState>();
 
+/**
+ * The properties of a view function read from its class, one getter each for every view
+ * function: V8 then gives them all one shape, where a getter per function made a shape, and two
+ * closures, per view.
+ */
+const DERIVED: PropertyDescriptorMap = {
+  methods: { get(this: ViewFunction) { return this.viewClass.allowedMethods(); }, enumerable: true },
+  provideAutomaticOptions: { get(this: ViewFunction) { return planView(this.viewClass).automaticOptions; }, enumerable: true },
+};
+
 function createViewFunction<C extends ViewClass>(viewClass: C, name: string, args: readonly unknown[], factory: ViewFactory | undefined): ViewFunction<C> {
   if (typeof name !== 'string' || name.length === 0) throw new errors.FCV_ERR_INVALID_VIEW_NAME(JSON.stringify(name) ?? String(name));
   // As a plain handler (`app.get(path, fn)`) there is no registration step of ours: the function
@@ -218,8 +228,7 @@ function createViewFunction<C extends ViewClass>(viewClass: C, name: string, arg
     viewClass: { value: viewClass, writable: true, enumerable: true },
     viewName: { value: name, enumerable: true },
     viewArgs: { value: Object.freeze([...args]), enumerable: true },
-    methods: { get: () => fn.viewClass.allowedMethods(), enumerable: true },
-    provideAutomaticOptions: { get: () => planView(fn.viewClass).automaticOptions, enumerable: true },
+    ...DERIVED,
   });
   const state: ViewState = { factory };
   states.set(fn, state);
@@ -276,7 +285,7 @@ function compile(fn: ViewFunction, state: ViewState, viewClass: ViewClass, dispa
   const { viewName: name, viewArgs: args } = fn;
   const { factory } = state;
   const shared = sharedInstance(state, viewClass, args);
-  const Class = viewClass as unknown as new (...args: readonly unknown[]) => View;
+  const Class = viewClass as unknown as Instance;
   const fallback = viewClass.prototype.dispatchRequest;
   const verbs = handler === undefined ? byMethod(viewClass) : undefined;
   // The 405 takes the general path: V8 keeps one type feedback per closure literal, so the hot
@@ -284,21 +293,40 @@ function compile(fn: ViewFunction, state: ViewState, viewClass: ViewClass, dispa
   const refusing = handler !== undefined && handler === viewClass.prototype.methodNotAllowed;
   if (factory === undefined && dispatcher === ensureSync && !refusing) {
     // The common shapes, spelled out: no spread, no bind, no closure call per request.
-    const self = shared;
-    if (verbs !== undefined) {
-      return function view(request, reply) {
-        const target = verbs[request.method] ?? fallback;
-        const view = self ?? (args.length === 0 ? new Class() : new Class(...args));
-        return checked(target.call(view, request, reply), reply, target, view, name);
-      };
-    }
+    if (verbs !== undefined) return servedByVerb(verbs, fallback, shared, Class, args, name);
     // A route's own handler: its config carries the endpoint name, for the 500's message.
-    const target = handler!;
-    if (self) return function sharedView(request, reply) { return checked(target.call(self, request, reply), reply, target, self); };
-    if (args.length === 0) return function view(request, reply) { return checked(target.call(new Class(), request, reply), reply, target, viewClass); };
-    return function viewWithArguments(request, reply) { return checked(target.call(new Class(...args), request, reply), reply, target, viewClass); };
+    if (shared) return servedShared(handler!, shared);
+    return args.length === 0 ? servedNew(handler!, Class, viewClass) : servedNewWithArguments(handler!, Class, args, viewClass);
   }
-  const build = instanceBuilder(fn, viewClass);
+  return servedThrough(dispatcher, instanceBuilder(fn, viewClass), handler, verbs, fallback, viewClass, name);
+}
+
+// The handlers `compile` returns, each made by a function of its own: a closure keeps the whole
+// scope it was made in, and a view's routes keep one handler each.
+
+type Instance = new (...args: readonly unknown[]) => View;
+
+function servedByVerb(verbs: Readonly<Record<string, Function | undefined>>, fallback: Function, self: View | undefined, Class: Instance, args: readonly unknown[], name: string): ViewHandler {
+  return function view(request, reply) {
+    const target = verbs[request.method] ?? fallback;
+    const view = self ?? (args.length === 0 ? new Class() : new Class(...args));
+    return checked(target.call(view, request, reply), reply, target, view, name);
+  };
+}
+
+function servedShared(target: Function, self: View): ViewHandler {
+  return function sharedView(request, reply) { return checked(target.call(self, request, reply), reply, target, self); };
+}
+
+function servedNew(target: Function, Class: Instance, viewClass: ViewClass): ViewHandler {
+  return function view(request, reply) { return checked(target.call(new Class(), request, reply), reply, target, viewClass); };
+}
+
+function servedNewWithArguments(target: Function, Class: Instance, args: readonly unknown[], viewClass: ViewClass): ViewHandler {
+  return function viewWithArguments(request, reply) { return checked(target.call(new Class(...args), request, reply), reply, target, viewClass); };
+}
+
+function servedThrough(dispatcher: EnsureSync, build: (request: FastifyRequest) => View | PromiseLike<View>, handler: Function | undefined, verbs: Readonly<Record<string, Function | undefined>> | undefined, fallback: Function, viewClass: ViewClass, name: string): ViewHandler {
   return function servedView(request, reply) {
     const target = handler ?? verbs![request.method] ?? fallback;
     const self = build(request);
