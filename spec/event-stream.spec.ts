@@ -7,6 +7,8 @@ import vm from 'node:vm';
 import { EventChannel, MethodView, VerbOptions, errors, lastEventId, sendEvents } from '../src';
 import { encodeEvent } from '../src/event-stream';
 import { appWithViews } from './helpers';
+import { runView } from '../src/testing';
+import type { ViewDecorator } from '../src';
 import { EventClient, eventually, openEvents } from './sse-client';
 
 const sleep = (ms: number) => new Promise((wake) => setTimeout(wake, ms));
@@ -326,6 +328,36 @@ describe('eventStream verbs: the handler streams server-sent events', () => {
     await serve((app) => void app.addView('/manual', Manual.asView('manual')));
     const client = await open('/manual');
     expect([(await client.nextEvent()).data, (await client.nextEvent()).data]).toEqual(['a', 'b']);
+  });
+
+  it('runs inside the class’s decorators, which see the request before the stream starts', async () => {
+    const tagged: ViewDecorator = (view) => (request, reply) => {
+      reply.header('x-decorated', 'yes');
+      return request.server.ensureSync(view)(request, reply);
+    };
+    class Feed extends MethodView {
+      static override decorators = [tagged];
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      async *get() {
+        yield 'decorated';
+      }
+    }
+    await serve((app) => void app.addView('/feed', Feed.asView('feed')));
+    const client = await open('/feed');
+    expect(client.response.headers['x-decorated']).toBe('yes');
+    expect((await client.nextEvent()).data).toBe('decorated');
+  });
+
+  it('runs under runView when the source ends: the body is the frames', async () => {
+    class Two extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: { heartbeat: 0 } } };
+      *get() {
+        yield { id: 1, data: 'a' };
+        yield { id: 2, data: 'b' };
+      }
+    }
+    const response = await runView(Two);
+    expect([response.status, response.headers['content-type'], response.text]).toEqual([200, 'text/event-stream; charset=utf-8', ':\n\nid: 1\ndata: a\n\nid: 2\ndata: b\n\n']);
   });
 
   it('calls the verb through the app’s ensureSync', async () => {

@@ -1,6 +1,8 @@
 import websocket from '@fastify/websocket';
 import Fastify, { FastifyInstance, FastifyRequest } from 'fastify';
 import WebSocket from 'ws';
+import { validatorCompiler } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { CLOSE_CODES, View, ViewSocket, WebSocketView, errors, fastifyViews } from '../src';
 import { connectView } from '../src/testing';
 import { appWithViews } from './helpers';
@@ -164,6 +166,40 @@ describe('WebSocket views', () => {
     notJson.send('{not json');
     expect(await notJson.closed).toEqual({ code: 1007, reason: "Invalid message for 'chat': it is not JSON" });
     expect(seen).toEqual([{ text: 'hello' }]);
+  });
+
+  it('validates messages with the app’s validator compiler: a zod messageSchema under fastify-type-provider-zod', async () => {
+    class Vote extends WebSocketView<{ choice: 'yes' | 'no' }> {
+      static override messageSchema = z.object({ choice: z.enum(['yes', 'no']) });
+      onMessage(message: { choice: 'yes' | 'no' }) {
+        return `voted ${message.choice}`;
+      }
+    }
+    await serve((app) => {
+      app.setValidatorCompiler(validatorCompiler);
+      app.addView('/vote', Vote.asView('vote'));
+    });
+    const peer = await connect('/vote');
+    peer.send({ choice: 'yes' });
+    expect(await peer.next()).toBe('voted yes');
+    peer.send({ choice: 'maybe' });
+    expect((await peer.closed).code).toBe(1007);
+  });
+
+  it('builds the instance of each connection with the asViewFrom factory, from its request', async () => {
+    class Whoami extends WebSocketView {
+      constructor(private readonly user: string) {
+        super();
+      }
+      onMessage() {
+        return this.user;
+      }
+    }
+    await serve((app) => void app.addView('/whoami', Whoami.asViewFrom('whoami', (request) => new Whoami(String(request.headers['x-user'])))));
+    const [ada, bob] = await Promise.all([connect('/whoami', { 'x-user': 'ada' }), connect('/whoami', { 'x-user': 'bob' })]);
+    ada.send('?');
+    bob.send('?');
+    expect([await ada.next(), await bob.next()]).toEqual(['ada', 'bob']);
   });
 
   it('closes with 1003 on a binary frame where JSON was expected', async () => {

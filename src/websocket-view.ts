@@ -98,9 +98,10 @@ export function webSocketRoute(app: FastifyInstance, view: ViewFunction, viewCla
     new Connection(socket, request, view.viewName, dispatcher, format, validator(request)).open(build);
   };
   const parts = schema as Record<string, unknown> | undefined;
-  // Fastify sets up its validator compiler for routes with a validation schema only: this one
-  // gets an open querystring schema, so that the message schema has a compiler to be compiled with.
-  const needsCompiler = viewClass.messageSchema !== undefined && !['body', 'querystring', 'params', 'headers'].some((part) => parts?.[part] !== undefined);
+  // Fastify sets up its default validator compiler for routes with a validation schema only:
+  // without one (nor a compiler set by the app), this route gets an open querystring schema, so
+  // that the message schema has a compiler to be compiled with.
+  const needsCompiler = viewClass.messageSchema !== undefined && app.validatorCompiler === undefined && !['body', 'querystring', 'params', 'headers'].some((part) => parts?.[part] !== undefined);
   return { wsHandler, schema: { ...schema, ...(needsCompiler ? { querystring: { type: 'object' } } : {}), hide: true } };
 }
 
