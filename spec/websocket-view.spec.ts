@@ -365,6 +365,31 @@ describe('connectView: one WebSocket view in isolation', () => {
     await test.close();
   });
 
+  it('rejects, with the status, when a hook refuses the handshake', async () => {
+    class Private extends WebSocketView {
+      static override viewOptions = { onRequest: async (_request: FastifyRequest, reply: import('fastify').FastifyReply) => reply.code(401).send({ message: 'no key' }) };
+    }
+    await expect(connectView(Private)).rejects.toThrow('401');
+  });
+
+  it('lets an app’s own injectWS reach a WebSocket view (its handshake header is mended for ws 8.23)', async () => {
+    class Echo extends WebSocketView {
+      onMessage(message: string) {
+        return message;
+      }
+    }
+    app = Fastify();
+    await app.register(websocket);
+    await app.register(fastifyViews);
+    app.addView('/echo', Echo.asView('echo'));
+    await app.ready();
+    const socket = await app.injectWS('/echo');
+    const reply = new Promise<string>((resolve) => socket.once('message', (data) => resolve(String(data))));
+    socket.send('through injectWS');
+    expect(await reply).toBe('through injectWS');
+    socket.terminate();
+  });
+
   it('refuses a view that is not a WebSocket view, pointing to runView', async () => {
     class Plain extends View {
       dispatchRequest() {

@@ -173,7 +173,7 @@ class StandIn extends View {
 /** What a test opens a WebSocket view with: as for `runView`, without a body or method. */
 export type SocketTestRequest<C extends ViewClass = ViewClass> = Omit<ViewTestRequest<C>, 'method' | 'body' | 'query'>;
 
-/** A client connected to a WebSocket view under test, over 127.0.0.1. */
+/** A client connected to a WebSocket view under test (through `@fastify/websocket`'s `injectWS`). */
 export interface SocketTest {
   /** The client's socket (a `ws` WebSocket): `send` to the view, `close` it. */
   readonly socket: ViewSocket;
@@ -189,10 +189,10 @@ export interface SocketTest {
 
 /**
  * Connects to one WebSocket view in isolation: a throwaway app with the plugin and
- * `@fastify/websocket` (an optional peer, needed for this) listening on 127.0.0.1, and a `ws`
- * client. (Not `injectWS`: with ws 8.23 its handshake is refused with 400.) Pass a view class
- * (with `args`) or a view function from `asView`; close the returned test when done. Rejects
- * when the handshake is refused (a hook answering 401, say), with the status in the message.
+ * `@fastify/websocket` (an optional peer, needed for this), no network port: the client is
+ * `injectWS`'s. Pass a view class (with `args`) or a view function from `asView`; close the
+ * returned test when done. Rejects when the handshake is refused (a hook answering 401, say),
+ * with the status in the message.
  *
  * @example
  * import { connectView } from 'fastify-class-views/testing';
@@ -210,7 +210,7 @@ export async function connectView<C extends ViewClass>(view: C | ViewFunction<C>
   }
   const params = request.params ?? {};
   const path = request.path ?? request.endpoints?.[viewFunction.viewName] ?? ('/' + Object.keys(params).map((key) => `:${key}`).join('/'));
-  const { plugin, WebSocket } = loadWebSocket(viewFunction.viewName);
+  const plugin = loadWebSocketPlugin(viewFunction.viewName);
   const app = Fastify();
   try {
     await app.register(plugin);
@@ -220,22 +220,20 @@ export async function connectView<C extends ViewClass>(view: C | ViewFunction<C>
       if (name !== viewFunction.viewName) app.addView(endpointPath, StandIn.asView(name));
     }
     app.addView(path, viewFunction as ViewFunction, request.options);
-    const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    const url = address.replace(/^http/, 'ws') + fillPath(viewFunction.viewName, path, params, false).url;
-    const client = new WebSocket(url, { headers: request.headers ?? {} });
-    // Listening before the socket opens: what onConnect sends may arrive with the handshake.
-    const test = socketTest(app, client);
-    await new Promise<void>((resolve, reject) => {
-      client.once('open', () => resolve());
-      client.once('unexpected-response', (_: unknown, response: { statusCode: number }) => reject(new Error(`connectView: the handshake was answered with HTTP ${response.statusCode}`)));
-      client.once('error', reject);
-    });
-    return test;
+    await app.ready();
+    const url = fillPath(viewFunction.viewName, path, params, false).url;
+    let test: SocketTest | undefined;
+    const injectWS = (app as unknown as { injectWS: InjectWS }).injectWS;
+    // Listening from the client's first moment (onInit): what onConnect sends may come with the handshake.
+    await injectWS.call(app, url, { headers: request.headers ?? {} }, { onInit: (client) => (test = socketTest(app, client)) });
+    return test!;
   } catch (err) {
     await app.close();
     throw err;
   }
 }
+
+type InjectWS = (path: string, context: { headers: Record<string, string> }, options: { onInit(client: ViewSocket): void }) => Promise<ViewSocket>;
 
 function socketTest(app: FastifyInstance, socket: ViewSocket): SocketTest {
   const received: Array<string | Buffer> = [];
@@ -277,18 +275,10 @@ function socketTest(app: FastifyInstance, socket: ViewSocket): SocketTest {
   };
 }
 
-type WebSocketClient = new (url: string, options: { headers: Record<string, string> }) => ViewSocket & {
-  once(event: string, listener: (...args: never[]) => void): unknown;
-};
-
-/**
- * `@fastify/websocket` and the `ws` it uses (resolved from it, as with a strict installer such
- * as pnpm the package itself cannot see `ws`), loaded only here: they are optional peers.
- */
-function loadWebSocket(name: string): { plugin: Parameters<FastifyInstance['register']>[0]; WebSocket: WebSocketClient } {
+/** `@fastify/websocket`, loaded only here: it is an optional peer dependency. */
+function loadWebSocketPlugin(name: string): Parameters<FastifyInstance['register']>[0] {
   try {
-    const pluginPath = require.resolve('@fastify/websocket');
-    return { plugin: require(pluginPath), WebSocket: require(require.resolve('ws', { paths: [pluginPath] })) };
+    return require('@fastify/websocket');
   } catch {
     throw new errors.FCV_ERR_WEBSOCKET_NOT_REGISTERED(name);
   }

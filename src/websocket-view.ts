@@ -83,7 +83,8 @@ export function isWebSocketView(viewClass: ViewClass): viewClass is ViewClass & 
  * The route options that make a WebSocket view's `GET` route answer upgrades: its `wsHandler`
  * for `@fastify/websocket`, and a schema hidden from OpenAPI (which cannot describe a socket).
  */
-export function webSocketRoute(app: FastifyInstance, view: ViewFunction, viewClass: ViewClass & typeof WebSocketView, dispatcher: EnsureSync, schema: object | undefined): Record<string, unknown> {
+export function webSocketRoute(app: FastifyInstance, view: ViewFunction, viewClass: ViewClass & typeof WebSocketView, dispatcher: EnsureSync, route: { schema?: unknown; onRequest?: unknown }): Record<string, unknown> {
+  const schema = route.schema as object | undefined;
   if (!app.hasDecorator('websocketServer')) throw new errors.FCV_ERR_WEBSOCKET_NOT_REGISTERED(view.viewName);
   const format = viewClass.messageFormat ?? (viewClass.messageSchema === undefined ? 'text' : 'json');
   if (!['text', 'json', 'binary'].includes(format)) throw new errors.FCV_ERR_INVALID_OPTION('messageFormat', `expected 'text', 'json' or 'binary', got ${String(format)} (view '${view.viewName}')`);
@@ -102,7 +103,18 @@ export function webSocketRoute(app: FastifyInstance, view: ViewFunction, viewCla
   // without one (nor a compiler set by the app), this route gets an open querystring schema, so
   // that the message schema has a compiler to be compiled with.
   const needsCompiler = viewClass.messageSchema !== undefined && app.validatorCompiler === undefined && !['body', 'querystring', 'params', 'headers'].some((part) => parts?.[part] !== undefined);
-  return { wsHandler, schema: { ...schema, ...(needsCompiler ? { querystring: { type: 'object' } } : {}), hide: true } };
+  const onRequest = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+  return { wsHandler, onRequest: [handshakeVersionAsText, ...onRequest], schema: { ...schema, ...(needsCompiler ? { querystring: { type: 'object' } } : {}), hide: true } };
+}
+
+/**
+ * `injectWS` (of @fastify/websocket 11) sends `Sec-WebSocket-Version` as the number 13, which
+ * ws 8.23 refuses with a 400: as text, the header is what a real client sends.
+ */
+function handshakeVersionAsText(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  const headers = request.raw.headers as Record<string, unknown>;
+  if (typeof headers['sec-websocket-version'] === 'number') headers['sec-websocket-version'] = String(headers['sec-websocket-version']);
+  done();
 }
 
 type MessageValidator = (message: unknown) => { value: unknown } | { error: string };
