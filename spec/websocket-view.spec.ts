@@ -1,6 +1,8 @@
 import websocket from '@fastify/websocket';
 import Fastify, { FastifyInstance, FastifyRequest } from 'fastify';
 import WebSocket from 'ws';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CLOSE_CODES, View, ViewSocket, WebSocketView, errors, fastifyViews } from '../src';
@@ -236,6 +238,30 @@ describe('WebSocket views', () => {
     expect(await healthy.next()).toBe('fine');
   });
 
+  it('drops a client that stops reading once more than bufferLimit bytes of answers wait for it', async () => {
+    class Big extends WebSocketView {
+      static override bufferLimit = 256 * 1024;
+      onMessage() {
+        return 'x'.repeat(100_000);
+      }
+    }
+    const logs: Array<{ err?: { code?: string } }> = [];
+    await serve((app) => void app.addView('/big', Big.asView('big')), logs);
+    const peer = await connect('/big');
+    peer.socket.pause(); // reads nothing more: the answers pile up in the server's buffers
+    for (let n = 0; n < 500 && !logs.some((line) => line.err?.code === 'FCV_ERR_SLOW_CLIENT'); n++) {
+      peer.send('more');
+      await sleep(2);
+    }
+    expect(logs.some((line) => line.err?.code === 'FCV_ERR_SLOW_CLIENT')).toBe(true);
+    const connections = () => new Promise<number>((resolve, reject) => app.server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
+    let held = 1;
+    await eventually(() => {
+      void connections().then((count) => (held = count));
+      return held === 0;
+    }, 3000, 'the server to drop the connection');
+  }, 20_000);
+
   it('closes with 1011 when onConnect throws, and still runs onClose', async () => {
     let closedWith: number | undefined;
     class Refusing extends WebSocketView {
@@ -426,4 +452,33 @@ describe('1,000 concurrent sockets', () => {
     await Promise.all(peers.map((peer) => peer.closed));
     await eventually(() => open === 0, 3000, 'every onClose');
   }, 30_000);
+
+  it('keeps memory flat over rounds of 1,000 sockets opened and closed by their clients', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    let open = 0;
+    class Feed extends WebSocketView {
+      onConnect() {
+        open++;
+      }
+      onClose() {
+        open--;
+      }
+    }
+    await serve((app) => void app.addView('/feed', Feed.asView('feed')));
+    const heap: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      const peers: Peer[] = [];
+      for (let batch = 0; batch < 10; batch++) peers.push(...(await Promise.all(Array.from({ length: 100 }, () => connect('/feed')))));
+      await eventually(() => open === 1000, 10_000, '1,000 open sockets');
+      peers.forEach((peer) => peer.socket.close());
+      await Promise.all(peers.map((peer) => peer.closed));
+      await eventually(() => open === 0, 10_000, 'every onClose');
+      clients.length = 0;
+      await sleep(50);
+      gc();
+      heap.push(process.memoryUsage().heapUsed);
+    }
+    expect(heap[3] - heap[1]).toBeLessThan(4 * 1024 * 1024);
+  }, 60_000);
 });

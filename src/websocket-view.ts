@@ -13,6 +13,8 @@ export interface ViewSocket {
   readonly readyState: number;
   /** The subprotocol the server chose, if any. */
   readonly protocol: string;
+  /** Bytes sent and not yet written to the network (the client is not reading them). */
+  readonly bufferedAmount: number;
   send(data: string | Buffer | ArrayBuffer | Uint8Array, callback?: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
@@ -57,6 +59,12 @@ export abstract class WebSocketView<Message = unknown> extends View {
   static messageSchema?: unknown;
   /** How messages are read; default `'json'` with a `messageSchema`, else `'text'`. */
   static messageFormat?: MessageFormat;
+  /**
+   * Bytes of answers that may wait for a client that does not read them: past it, the socket is
+   * dropped (terminated, `FCV_ERR_SLOW_CLIENT` logged). Default 1 MiB. Checked after each answer
+   * `onMessage` returns; check `socket.bufferedAmount` yourself around your own `send`s.
+   */
+  static bufferLimit = 1024 * 1024;
 
   /** The socket is open (the request passed the route's hooks and validation). */
   onConnect?(socket: ViewSocket, request: FastifyRequest): unknown;
@@ -88,6 +96,8 @@ export function webSocketRoute(app: FastifyInstance, view: ViewFunction, viewCla
   if (!app.hasDecorator('websocketServer')) throw new errors.FCV_ERR_WEBSOCKET_NOT_REGISTERED(view.viewName);
   const format = viewClass.messageFormat ?? (viewClass.messageSchema === undefined ? 'text' : 'json');
   if (!['text', 'json', 'binary'].includes(format)) throw new errors.FCV_ERR_INVALID_OPTION('messageFormat', `expected 'text', 'json' or 'binary', got ${String(format)} (view '${view.viewName}')`);
+  const limit = viewClass.bufferLimit;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) throw new errors.FCV_ERR_INVALID_OPTION('bufferLimit', `expected an integer >= 1, got ${String(limit)} (view '${view.viewName}')`);
   const build = instanceBuilder(view, viewClass);
   let validate: MessageValidator | undefined;
   const validator = (request: FastifyRequest): MessageValidator | undefined => {
@@ -96,7 +106,7 @@ export function webSocketRoute(app: FastifyInstance, view: ViewFunction, viewCla
     return (validate ??= compileMessageSchema(request.server, viewClass.messageSchema, request.routeOptions.url ?? ''));
   };
   const wsHandler = function onSocket(socket: ViewSocket, request: FastifyRequest): void {
-    new Connection(socket, request, view.viewName, dispatcher, format, validator(request)).open(build);
+    new Connection(socket, request, view.viewName, dispatcher, format, validator(request), limit).open(build);
   };
   const parts = schema as Record<string, unknown> | undefined;
   // Fastify sets up its default validator compiler for routes with a validation schema only:
@@ -167,6 +177,7 @@ class Connection {
     private readonly dispatcher: EnsureSync,
     private readonly format: MessageFormat,
     private readonly validate: MessageValidator | undefined,
+    private readonly bufferLimit: number,
   ) {}
 
   open(build: (request: FastifyRequest) => View | PromiseLike<View>): void {
@@ -255,6 +266,13 @@ class Connection {
   private answer(value: unknown): void {
     if (value === undefined || value === null || this.socket.readyState !== 1) return;
     this.socket.send(typeof value === 'string' || Buffer.isBuffer(value) || value instanceof Uint8Array ? value : JSON.stringify(value));
+    if (this.socket.bufferedAmount > this.bufferLimit) {
+      // A close frame would wait behind what the client does not read: the connection goes.
+      this.request.log.warn({ err: new errors.FCV_ERR_SLOW_CLIENT(`WebSocket view '${this.name}'`, this.socket.bufferedAmount, this.bufferLimit) }, 'WebSocket client dropped');
+      this.failed = true;
+      this.queue = this.queue.filter((queued) => queued.always);
+      this.socket.terminate();
+    }
   }
 
   private refuse(code: number, problem: string): void {
