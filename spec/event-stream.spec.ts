@@ -2,6 +2,8 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import http from 'node:http';
+import net from 'node:net';
+import { getEventListeners } from 'node:events';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { EventChannel, MethodView, VerbOptions, errors, lastEventId, sendEvents } from '../src';
@@ -268,6 +270,74 @@ describe('eventStream verbs: the handler streams server-sent events', () => {
     await eventually(() => logs.some((line) => line.err?.code === 'FCV_ERR_INVALID_EVENT'), 2000, 'the error in the log');
   });
 
+  it.each([
+    ['an event it cannot encode', { data: { n: BigInt(1) } }, {}],
+    ['an event larger than bufferLimit (the client is dropped)', { data: 'x'.repeat(5000) }, { bufferLimit: 1000 }],
+  ])('ends the generator (its finally runs) when the stream stops it: %s', async (_case, bad, options) => {
+    let finished = false;
+    class Feed extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: { heartbeat: 0, ...options } } };
+      async *get() {
+        try {
+          yield { data: 'first' };
+          yield bad;
+          yield { data: 'never' };
+        } finally {
+          finished = true;
+        }
+      }
+    }
+    await serve((app) => void app.addView('/feed', Feed.asView('feed')));
+    const client = await open('/feed');
+    await client.ended;
+    await eventually(() => finished, 2000, "the generator's finally");
+  });
+
+  it('finishes a stream that starts while the app is closing (its verb was still running)', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    class Late extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      async get(request: FastifyRequest) {
+        await held;
+        return (async function* forever() {
+          for (;;) {
+            yield 'tick';
+            await pause(20, request.signal);
+          }
+        })();
+      }
+    }
+    await serve((app) => void app.addView('/late', Late.asView('late')));
+    const answered = new Promise<http.IncomingMessage>((resolve) => http.get(base + '/late', resolve));
+    await sleep(50);
+    const closing = app.close();
+    release();
+    const response = await answered;
+    response.resume();
+    await new Promise((done) => response.on('close', done));
+    await closing;
+  });
+
+  it('does not let a client that stopped reading hold app.close() for more than about a second', async () => {
+    class Firehose extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true } };
+      *get() {
+        for (;;) yield { data: 'x'.repeat(1000) };
+      }
+    }
+    await serve((app) => void app.addView('/firehose', Firehose.asView('firehose')));
+    const { port } = new URL(base);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    socket.write('GET /firehose HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
+    socket.once('data', () => socket.pause()); // reads the first chunk, then nothing
+    await sleep(300);
+    const started = Date.now();
+    await app.close();
+    expect(Date.now() - started).toBeLessThan(2500);
+    socket.destroy();
+  });
+
   it('keeps the headers that hooks and plugins set (CORS) on the stream', async () => {
     class Feed extends MethodView {
       static override verbOptions: VerbOptions = {
@@ -487,6 +557,31 @@ describe('EventChannel: one producer, many streams', () => {
     channel.close();
     expect(await second.next()).toEqual({ value: undefined, done: true });
     expect(channel.size).toBe(0);
+  });
+
+  it('replays a history larger than bufferLimit without dropping the client or leaking its subscription', async () => {
+    const channel = new EventChannel({ history: 10, bufferLimit: 2000 });
+    await serve(channelApp(channel));
+    for (let n = 1; n <= 10; n++) channel.publish({ data: 'x'.repeat(500) });
+    const client = await open('/changes', { 'last-event-id': '1' });
+    for (let n = 2; n <= 10; n++) expect((await client.nextEvent()).id).toBe(String(n));
+    expect(channel.size).toBe(1);
+    client.close();
+    await eventually(() => channel.size === 0, 2000, 'the subscriber to leave');
+  });
+
+  it('removes its abort listener from a long-lived signal when a subscription ends', async () => {
+    const channel = new EventChannel();
+    const shutdown = new AbortController();
+    for (let n = 0; n < 20; n++) await channel.subscribe({ signal: shutdown.signal }).return!();
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('refuses, with FCV_ERR_INVALID_EVENT, data it cannot serialize or an id that is not a string or number, and spends no id on them', () => {
+    const channel = new EventChannel();
+    expect(() => channel.publish({ data: { n: BigInt(1) } })).toThrow(errors.FCV_ERR_INVALID_EVENT);
+    expect(() => channel.publish({ id: {} as never, data: 1 })).toThrow(errors.FCV_ERR_INVALID_EVENT);
+    expect(channel.publish({ data: 1 })).toBe('1');
   });
 
   it('refuses a malformed event at publish', () => {

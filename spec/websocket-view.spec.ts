@@ -342,6 +342,17 @@ describe('WebSocket views', () => {
     await plain.close();
   });
 
+  it('fails app.ready() with FCV_ERR_INVALID_OPTION, naming the view, for a messageSchema that does not compile', async () => {
+    class Broken extends WebSocketView {
+      static override messageSchema = { type: 'nonsense' };
+    }
+    app = Fastify();
+    await app.register(websocket);
+    await app.register(fastifyViews);
+    app.addView('/broken', Broken.asView('broken'));
+    await expect(app.ready()).rejects.toThrow(expect.objectContaining({ code: 'FCV_ERR_INVALID_OPTION', message: expect.stringContaining("view 'broken'") }));
+  });
+
   it('refuses an unknown messageFormat at registration', async () => {
     class Odd extends WebSocketView {
       static override messageFormat = 'xml' as never;

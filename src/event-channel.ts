@@ -10,6 +10,11 @@ export interface EventChannelOptions {
   bufferLimit?: number;
   /** Names the channel in logs and errors. */
   name?: string;
+  /**
+   * Serializes `data` that is not a string, once per event (default `JSON.stringify`). Events
+   * reach streams encoded: a stream's own `schema` or `serialize` does not apply to them.
+   */
+  serialize?: (data: unknown) => string;
 }
 
 /** Who subscribes: a request (its `signal` and `Last-Event-ID`), or the two given directly. */
@@ -37,15 +42,18 @@ export class EventChannel<Data = unknown> {
   private readonly history: number;
   private readonly bufferLimit: number;
   private readonly name: string;
+  private readonly serialize: (data: unknown) => string;
   private sequence = 0;
 
   constructor(options: EventChannelOptions = {}) {
-    const { history = 100, bufferLimit = EVENT_STREAM_DEFAULTS.bufferLimit, name = 'event channel' } = options;
+    const { history = 100, bufferLimit = EVENT_STREAM_DEFAULTS.bufferLimit, name = 'event channel', serialize = JSON.stringify } = options;
+    if (typeof serialize !== 'function') throw new errors.FCV_ERR_INVALID_OPTION('serialize', `expected a function, got ${typeof serialize}`);
     if (!Number.isInteger(history) || history < 0) throw new errors.FCV_ERR_INVALID_OPTION('history', `expected an integer >= 0, got ${String(history)}`);
     if (!Number.isInteger(bufferLimit) || bufferLimit < 1) throw new errors.FCV_ERR_INVALID_OPTION('bufferLimit', `expected an integer >= 1, got ${String(bufferLimit)}`);
     this.history = history;
     this.bufferLimit = bufferLimit;
     this.name = String(name);
+    this.serialize = serialize;
   }
 
   /** How many clients are subscribed now. */
@@ -55,14 +63,15 @@ export class EventChannel<Data = unknown> {
 
   /** Sends `event` to every subscriber; returns its id (the next number, unless it has its own). Throws `FCV_ERR_INVALID_EVENT` for a malformed event. */
   publish(event: ServerSentEvent<Data>): string {
-    const id = event.id === undefined ? String(++this.sequence) : String(event.id);
-    const encoded = new EncodedEvent(encodeEvent({ ...event, id }, JSON.stringify, this.name), id);
+    const id = event.id === undefined ? this.sequence + 1 : event.id;
+    const encoded = new EncodedEvent(encodeEvent({ ...event, id }, this.serialize, this.name), String(id));
+    if (event.id === undefined) this.sequence++; // an event refused above takes no number
     if (this.history > 0) {
       this.recent.push(encoded);
       if (this.recent.length > this.history) this.recent.shift();
     }
     for (const subscription of this.subscriptions) subscription.offer(encoded);
-    return id;
+    return String(id);
   }
 
   /**
@@ -73,15 +82,14 @@ export class EventChannel<Data = unknown> {
   subscribe(subscriber: Subscriber = {}): AsyncIterableIterator<EncodedEvent> {
     const isRequest = 'headers' in subscriber && 'raw' in subscriber;
     const since = isRequest ? lastEventId(subscriber as FastifyRequest) : (subscriber as { lastEventId?: string }).lastEventId;
-    const subscription = new Subscription(this.bufferLimit, this.name, () => this.subscriptions.delete(subscription));
-    if (since !== undefined) {
-      const at = this.recent.findIndex((event) => event.id === since);
-      if (at >= 0) for (const missed of this.recent.slice(at + 1)) subscription.offer(missed);
-    }
-    this.subscriptions.add(subscription);
+    // What was missed is already held by the history (shared, not copied): it does not count
+    // against the subscriber's buffer limit, which bounds what piles up for it from now on.
+    const at = since === undefined ? -1 : this.recent.findIndex((event) => event.id === since);
+    const missed = at >= 0 ? this.recent.slice(at + 1) : [];
     const signal = (subscriber as { signal?: AbortSignal }).signal;
+    const subscription = new Subscription(this.bufferLimit, this.name, missed, signal, () => this.subscriptions.delete(subscription));
     if (signal?.aborted) subscription.close();
-    else signal?.addEventListener('abort', () => subscription.close(), { once: true });
+    else this.subscriptions.add(subscription);
     return subscription;
   }
 
@@ -94,6 +102,7 @@ export class EventChannel<Data = unknown> {
 /** One subscriber's queue: what was published and not yet read, bounded in bytes. */
 class Subscription implements AsyncIterableIterator<EncodedEvent> {
   private readonly queue: EncodedEvent[] = [];
+  private readonly stopListening: () => void;
   private waiting: { resolve(step: IteratorResult<EncodedEvent>): void; reject(err: Error): void } | undefined;
   private bytes = 0;
   private closed = false;
@@ -103,8 +112,15 @@ class Subscription implements AsyncIterableIterator<EncodedEvent> {
   constructor(
     private readonly limit: number,
     private readonly name: string,
+    private readonly missed: EncodedEvent[],
+    signal: AbortSignal | undefined,
     private readonly unsubscribe: () => void,
-  ) {}
+  ) {
+    const onAbort = () => this.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.stopListening = () => signal?.removeEventListener('abort', onAbort);
+  }
+
 
   [Symbol.asyncIterator](): this {
     return this;
@@ -117,21 +133,23 @@ class Subscription implements AsyncIterableIterator<EncodedEvent> {
 
   offer(event: EncodedEvent): void {
     if (this.closed) return;
-    if (this.waiting) {
+    if (this.waiting && this.missed.length === 0) {
       const { resolve } = this.waiting;
       this.waiting = undefined;
       resolve({ value: event, done: false });
       return;
     }
-    this.bytes += event.frame.length;
+    this.bytes += event.bytes;
     this.queue.push(event);
     if (this.bytes > this.limit) this.fail(new errors.FCV_ERR_SLOW_CLIENT(this.name, this.bytes, this.limit));
   }
 
   next(): Promise<IteratorResult<EncodedEvent>> {
+    const missed = this.closed ? undefined : this.missed.shift();
+    if (missed !== undefined) return Promise.resolve({ value: missed, done: false });
     const event = this.queue.shift();
     if (event !== undefined) {
-      this.bytes -= event.frame.length;
+      this.bytes -= event.bytes;
       return Promise.resolve({ value: event, done: false });
     }
     if (this.failure) return Promise.reject(this.failure);
@@ -148,6 +166,8 @@ class Subscription implements AsyncIterableIterator<EncodedEvent> {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    this.missed.length = 0;
+    this.stopListening?.();
     this.unsubscribe();
     this.waiting?.resolve({ value: undefined, done: true });
     this.waiting = undefined;

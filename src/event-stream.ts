@@ -146,17 +146,21 @@ function startStream(request: FastifyRequest, reply: FastifyReply, source: Event
 /** Every open stream of an app, so that `app.close()` ends them (the plugin's `preClose` hook). */
 export class OpenStreams {
   private readonly streams = new Set<{ finish(): void }>();
+  private closing = false;
   get size(): number {
     return this.streams.size;
   }
+  /** Tracks a stream; once the app is closing, a stream that starts (its verb was still running) is finished at once. */
   add(stream: { finish(): void }): void {
-    this.streams.add(stream);
+    if (this.closing) stream.finish();
+    else this.streams.add(stream);
   }
   delete(stream: { finish(): void }): void {
     this.streams.delete(stream);
   }
-  /** Ends every open stream: its client gets the end of the response, its source is closed. */
+  /** Ends every open stream, and those that start from now on: each client gets the end of its response, each source is closed. */
   endAll(): void {
+    this.closing = true;
     for (const stream of [...this.streams]) stream.finish();
   }
 }
@@ -170,16 +174,21 @@ export const ON_SOURCE_FAILURE = Symbol('fastify-class-views.onSourceFailure');
 /** Where an app keeps its `OpenStreams` (set by the plugin). */
 export const OPEN_STREAMS = Symbol.for('fastify-class-views.openStreams');
 
+/** How long a finished stream may take to reach a client before its connection is closed (a client that stopped reading). */
+const FINISH_GRACE_MS = 1_000;
+
 /**
  * The response body: a Readable that pulls the next event only when the client has read the
  * last ones (so a generator runs at the client's pace), and pushes heartbeats on its own.
  */
 class EventStreamBody extends Readable {
   private started = false;
+  /** No more frames: the source ended or failed, the stream was finished or dropped. */
   private ended = false;
+  /** The source has nothing more to give (done, threw, or was closed): no `return()` is due. */
+  private sourceClosed = false;
   private pulling = false;
   private wanted = false;
-  private idle = true;
   private timer: NodeJS.Timeout | undefined;
   private readonly open: OpenStreams | undefined;
 
@@ -197,40 +206,49 @@ class EventStreamBody extends Readable {
   override _read(): void {
     if (!this.started) this.start();
     this.wanted = true;
-    if (!this.pulling) void this.pull();
+    if (!this.pulling && !this.ended) void this.pull();
   }
 
-  /** Ends the stream as if the source had: the client sees the response end (used by `app.close()`). */
+  /**
+   * Ends the stream as if the source had (used by `app.close()`): the client sees the response
+   * end. A client that does not read it within a second has its connection closed, so that
+   * closing the app does not wait for it.
+   */
   finish(): void {
     if (this.ended || this.destroyed) return;
     this.ended = true;
     this.stop();
-    closeIterator(this.source, this.reply);
+    this.closeSource();
     this.push(null);
+    const response = this.reply.raw;
+    const socket = response.socket;
+    const timer = setTimeout(() => response.destroy(), FINISH_GRACE_MS);
+    timer.unref();
+    response.once('close', () => clearTimeout(timer));
+    // The server is closing: its keep-alive connection would stay open, idle, and hold the close.
+    response.once('finish', () => socket?.end());
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    this.stop();
-    if (!this.ended) closeIterator(this.source, this.reply);
     this.ended = true;
+    this.stop();
+    this.closeSource();
     callback(err);
   }
 
   private start(): void {
     this.started = true;
-    this.open?.add(this);
-    // A backpressured stream is not reading its source, so it would not see that failure.
-    const watch = (this.source as { [ON_SOURCE_FAILURE]?: (fail: (err: Error) => void) => void })[ON_SOURCE_FAILURE];
-    if (typeof watch === 'function') watch.call(this.source, (err) => this.fail(err));
     // Something to write at once, so that the status and headers reach the client now.
     this.send(this.settings.retry === undefined ? ':\n\n' : `retry: ${this.settings.retry}\n\n`);
     if (this.settings.heartbeat > 0) {
-      this.timer = setInterval(() => {
-        if (!this.idle) this.idle = true;
-        else this.send(':\n\n');
-      }, this.settings.heartbeat);
+      // Refreshed at every event: a heartbeat goes out `heartbeat` ms after the last frame.
+      this.timer = setInterval(() => this.send(':\n\n'), this.settings.heartbeat);
       this.timer.unref();
     }
+    // A backpressured stream is not reading its source, so it would not see that failure.
+    const watch = (this.source as { [ON_SOURCE_FAILURE]?: (fail: (err: Error) => void) => void })[ON_SOURCE_FAILURE];
+    if (typeof watch === 'function') watch.call(this.source, (err) => this.fail(err));
+    this.open?.add(this); // last: while the app closes, this finishes the stream at once
   }
 
   private stop(): void {
@@ -239,21 +257,35 @@ class EventStreamBody extends Readable {
     this.open?.delete(this);
   }
 
+  private closeSource(): void {
+    if (this.sourceClosed) return;
+    this.sourceClosed = true;
+    closeIterator(this.source, this.reply);
+  }
+
   private async pull(): Promise<void> {
     this.pulling = true;
     try {
       while (this.wanted && !this.ended) {
         this.wanted = false;
-        const step = await this.source.next();
+        let step: IteratorResult<unknown>;
+        try {
+          step = await this.source.next();
+        } catch (err) {
+          this.sourceClosed = true; // a source that threw is finished
+          throw err;
+        }
         if (this.ended) return;
         if (step.done) {
+          this.sourceClosed = true;
           this.ended = true;
           this.stop();
           this.push(null);
           return;
         }
-        this.idle = false;
-        if (this.send(encodeEvent(step.value, this.serialize, this.name))) this.wanted = true;
+        const frame = encodeEvent(step.value, this.serialize, this.name);
+        this.timer?.refresh();
+        if (this.send(frame)) this.wanted = true;
       }
     } catch (err) {
       this.fail(err as Error);
@@ -264,7 +296,6 @@ class EventStreamBody extends Readable {
 
   private fail(err: Error): void {
     if (this.ended) return;
-    this.ended = true;
     if ((err as { code?: unknown }).code === 'FCV_ERR_SLOW_CLIENT') {
       this.reply.log.warn({ err }, 'event stream client dropped');
       this.destroy();
@@ -277,12 +308,11 @@ class EventStreamBody extends Readable {
 
   /** Pushes one frame; drops the client when too much waits for it. Returns whether more may be pushed. */
   private send(frame: string): boolean {
+    if (this.ended) return false;
     const more = this.push(frame);
     const waiting = this.readableLength + (this.reply.raw.writableLength ?? 0);
     if (waiting > this.settings.bufferLimit) {
-      this.reply.log.warn({ err: new errors.FCV_ERR_SLOW_CLIENT(this.name, waiting, this.settings.bufferLimit) }, 'event stream client dropped');
-      this.ended = true;
-      this.destroy();
+      this.fail(new errors.FCV_ERR_SLOW_CLIENT(this.name, waiting, this.settings.bufferLimit));
       return false;
     }
     return more;
@@ -291,12 +321,16 @@ class EventStreamBody extends Readable {
 
 /** An event encoded once for many streams (what an `EventChannel` hands its subscribers): written as it is. */
 export class EncodedEvent {
+  /** The frame's size in bytes (UTF-8), what it costs each subscriber that has not read it. */
+  readonly bytes: number;
   constructor(
     /** The frame, blank line included. */
     readonly frame: string,
     /** The event's id, if it has one. */
     readonly id?: string,
-  ) {}
+  ) {
+    this.bytes = Buffer.byteLength(frame);
+  }
 }
 
 const FIELDS = new Set(['data', 'event', 'id', 'retry', 'comment']);
@@ -328,7 +362,12 @@ export function encodeEvent(event: unknown, serialize: (data: unknown) => string
     frame += `retry: ${fields.retry}\n`;
   }
   if (fields.data !== undefined) {
-    const data = typeof fields.data === 'string' ? fields.data : serialize(fields.data);
+    let data: unknown;
+    try {
+      data = typeof fields.data === 'string' ? fields.data : serialize(fields.data);
+    } catch (err) {
+      throw new errors.FCV_ERR_INVALID_EVENT(name, `its data cannot be serialized (${(err as Error).message})`);
+    }
     if (typeof data !== 'string') throw new errors.FCV_ERR_INVALID_EVENT(name, `the event's data serialized to ${describe(data)}, not a string`);
     frame += dataLines(data);
   }

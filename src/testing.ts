@@ -171,7 +171,7 @@ class StandIn extends View {
 }
 
 /** What a test opens a WebSocket view with: as for `runView`, without a body or method. */
-export type SocketTestRequest<C extends ViewClass = ViewClass> = Omit<ViewTestRequest<C>, 'method' | 'body' | 'query'>;
+export type SocketTestRequest<C extends ViewClass = ViewClass> = Omit<ViewTestRequest<C>, 'method' | 'body' | 'query' | 'viewClass'>;
 
 /** A client connected to a WebSocket view under test (through `@fastify/websocket`'s `injectWS`). */
 export interface SocketTest {

@@ -100,13 +100,20 @@ export function webSocketRoute(app: FastifyInstance, view: ViewFunction, viewCla
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) throw new errors.FCV_ERR_INVALID_OPTION('bufferLimit', `expected an integer >= 1, got ${String(limit)} (view '${view.viewName}')`);
   const build = instanceBuilder(view, viewClass);
   let validate: MessageValidator | undefined;
-  const validator = (request: FastifyRequest): MessageValidator | undefined => {
-    if (viewClass.messageSchema === undefined) return undefined;
-    // Compiled at the first connection, with the compiler of the route's context (Ajv, zod's…).
-    return (validate ??= compileMessageSchema(request.server, viewClass.messageSchema, request.routeOptions.url ?? ''));
-  };
+  if (viewClass.messageSchema !== undefined) {
+    // Compiled once the app is ready (its validator compiler is set up by then, Ajv or zod's…),
+    // so that a bad schema fails app.ready() rather than every connection.
+    app.addHook('onReady', function compileMessageSchemaOf(done) {
+      try {
+        validate = compileMessageSchema(app, viewClass.messageSchema, view.viewName);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+  }
   const wsHandler = function onSocket(socket: ViewSocket, request: FastifyRequest): void {
-    new Connection(socket, request, view.viewName, dispatcher, format, validator(request), limit).open(build);
+    new Connection(socket, request, view.viewName, dispatcher, format, validate, limit).open(build);
   };
   const parts = schema as Record<string, unknown> | undefined;
   // Fastify sets up its default validator compiler for routes with a validation schema only:
@@ -129,10 +136,15 @@ function handshakeVersionAsText(request: FastifyRequest, _reply: FastifyReply, d
 
 type MessageValidator = (message: unknown) => { value: unknown } | { error: string };
 
-function compileMessageSchema(server: FastifyInstance, schema: unknown, url: string): MessageValidator {
-  const compiler = server.validatorCompiler as FastifySchemaCompiler<unknown> | undefined;
-  if (compiler === undefined) throw new errors.FCV_ERR_INVALID_OPTION('messageSchema', 'the app has no validator compiler to compile it with');
-  const check = compiler({ schema, method: 'GET', url, httpPart: 'body' }) as (data: unknown) => unknown;
+function compileMessageSchema(app: FastifyInstance, schema: unknown, name: string): MessageValidator {
+  const compiler = app.validatorCompiler as FastifySchemaCompiler<unknown> | undefined;
+  if (compiler === undefined) throw new errors.FCV_ERR_INVALID_OPTION('messageSchema', `view '${name}': the app has no validator compiler to compile it with`);
+  let check: (data: unknown) => unknown;
+  try {
+    check = compiler({ schema, method: 'GET', url: name, httpPart: 'body' }) as (data: unknown) => unknown;
+  } catch (err) {
+    throw new errors.FCV_ERR_INVALID_OPTION('messageSchema', `view '${name}': it does not compile (${(err as Error).message})`);
+  }
   return (message) => {
     const result = check(message) as boolean | { value?: unknown; error?: unknown };
     if (result === true) return { value: message };
