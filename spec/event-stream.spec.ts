@@ -590,7 +590,7 @@ describe('EventChannel: one producer, many streams', () => {
 });
 
 describe('1,000 concurrent event streams', () => {
-  it('holds them, then closes them all at app.close() within a second, leaving no subscriber behind', async () => {
+  it('holds them, then closes them all at app.close() within 3 s, leaving no subscriber behind', async () => {
     const channel = new EventChannel();
     class Changes extends MethodView {
       static override verbOptions: VerbOptions = { get: { eventStream: { heartbeat: 1000 } } };
@@ -607,7 +607,7 @@ describe('1,000 concurrent event streams', () => {
     expect(got.every((frame) => frame.data === 'to all')).toBe(true);
     const started = Date.now();
     await app.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3000); // about 0.5 s here; bounded for busy machines
     expect((await Promise.all(streams.map((client) => client.ended))).every((how) => how === 'end')).toBe(true);
     expect(channel.size).toBe(0);
     agent.destroy();

@@ -438,7 +438,7 @@ describe('connectView: one WebSocket view in isolation', () => {
 });
 
 describe('1,000 concurrent sockets', () => {
-  it('holds them over 127.0.0.1 and closes them all at app.close() within a second', async () => {
+  it('holds them over 127.0.0.1 and closes them all at app.close() within 3 s', async () => {
     let open = 0;
     class Feed extends WebSocketView {
       onConnect() {
@@ -459,7 +459,7 @@ describe('1,000 concurrent sockets', () => {
     await eventually(() => peers.every((peer) => peer.messages.length === 1), 10_000, 'every echo');
     const started = Date.now();
     await app.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3000); // about 0.5 s here; bounded for busy machines
     await Promise.all(peers.map((peer) => peer.closed));
     await eventually(() => open === 0, 3000, 'every onClose');
   }, 30_000);

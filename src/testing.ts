@@ -269,7 +269,12 @@ function socketTest(app: FastifyInstance, socket: ViewSocket): SocketTest {
   return {
     socket, app, nextMessage, closed,
     async close() {
-      if (socket.readyState < 2) socket.close();
+      // Not a closing handshake: over injectWS's in-memory streams neither side sees the stream
+      // end, and each side's 30 s close timer would keep the process alive. Both are terminated
+      // (a view's onClose that has not run yet runs, with 1006).
+      socket.terminate();
+      const server = (app as unknown as { websocketServer?: { clients: Set<ViewSocket> } }).websocketServer;
+      for (const client of server?.clients ?? []) client.terminate();
       await app.close();
     },
   };
