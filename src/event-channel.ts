@@ -121,7 +121,6 @@ class Subscription implements AsyncIterableIterator<EncodedEvent> {
     this.stopListening = () => signal?.removeEventListener('abort', onAbort);
   }
 
-
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -180,6 +180,7 @@ class Connection {
   private instance: View | undefined;
   private queue: Array<{ task: () => unknown; always: boolean }> = [];
   private running = false;
+  private draining = false;
   private failed = false;
 
   constructor(
@@ -213,6 +214,17 @@ class Connection {
   }
 
   private run(): void {
+    // Not re-entered from a task (a handler whose call emits another event): the loop below goes on.
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      this.drain();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private drain(): void {
     while (this.queue.length > 0) {
       const { task } = this.queue.shift()!;
       let result: unknown;
