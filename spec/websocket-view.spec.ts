@@ -1,3 +1,4 @@
+import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import Fastify, { FastifyInstance, FastifyRequest } from 'fastify';
 import WebSocket from 'ws';
@@ -5,7 +6,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CLOSE_CODES, View, ViewSocket, WebSocketView, errors, fastifyViews } from '../src';
+import { CLOSE_CODES, MethodView, View, ViewSocket, WebSocketView, errors, fastifyViews } from '../src';
 import { connectView } from '../src/testing';
 import { appWithViews } from './helpers';
 import { eventually } from './sse-client';
@@ -331,8 +332,19 @@ describe('WebSocket views', () => {
 
   it('has a name for urlFor, and is left out of OpenAPI', async () => {
     class Socket extends WebSocketView {}
-    await serve((app) => void app.addView('/rooms/:room/socket', Socket.asView('room')));
+    class Rooms extends MethodView {
+      get() {
+        return [];
+      }
+    }
+    await serve(async (app) => {
+      await app.register(swagger, { openapi: { info: { title: 't', version: '1' } } });
+      app.addView('/rooms/:room/socket', Socket.asView('room'));
+      app.addView('/rooms', Rooms.asView('rooms'));
+    });
     expect(app.urlFor('room', { room: 'lobby' })).toBe('/rooms/lobby/socket');
+    const doc = app.swagger() as unknown as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(['/rooms']);
   });
 
   it('refuses registration without @fastify/websocket, saying what to register', async () => {
