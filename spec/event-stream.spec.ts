@@ -11,7 +11,7 @@ import { encodeEvent } from '../src/event-stream';
 import { appWithViews } from './helpers';
 import { runView } from '../src/testing';
 import type { ViewDecorator } from '../src';
-import { EventClient, eventually, openEvents } from './sse-client';
+import { EventClient, eventually, openEvents, serverConnections } from './sse-client';
 
 const sleep = (ms: number) => new Promise((wake) => setTimeout(wake, ms));
 
@@ -341,7 +341,7 @@ describe('eventStream verbs: the handler streams server-sent events', () => {
   it('keeps the headers that hooks and plugins set (CORS) on the stream', async () => {
     class Feed extends MethodView {
       static override verbOptions: VerbOptions = {
-        get: { eventStream: true, onRequest: async (request, reply) => void reply.header('x-feed', 'books') },
+        get: { eventStream: true, onRequest: async (request, reply) => void reply.header('x-feed', 'books').header('cache-control', 'no-store') },
       };
       get() {
         return [{ data: 1 }];
@@ -354,6 +354,7 @@ describe('eventStream verbs: the handler streams server-sent events', () => {
     const client = await open('/feed', { origin: 'https://shelf.example' });
     expect(client.response.headers['access-control-allow-origin']).toBe('https://shelf.example');
     expect(client.response.headers['x-feed']).toBe('books');
+    expect(client.response.headers['cache-control']).toBe('no-store'); // a hook's own, not the stream's default
   });
 
   it('serializes data with the stream schema, as a response schema does (undeclared fields dropped)', async () => {
@@ -538,12 +539,7 @@ describe('EventChannel: one producer, many streams', () => {
     // The paused client cannot tell (it reads nothing, not even the end): the server can.
     expect(channel.size).toBe(1);
     expect(received).toBeGreaterThan(0);
-    const connections = () => new Promise<number>((resolve, reject) => app.server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
-    let held = 2;
-    await eventually(() => {
-      void connections().then((count) => (held = count));
-      return held === 1;
-    }, 3000, 'the server to close the slow client’s connection');
+    await serverConnections(app.server, 1);
     await eventually(() => logs.some((line) => line.err?.code === 'FCV_ERR_SLOW_CLIENT'), 2000, 'the drop in the log');
   }, 30_000);
 

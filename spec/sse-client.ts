@@ -98,6 +98,17 @@ export function openEvents(url: string, headers: Record<string, string> = {}, ag
   });
 }
 
+/** Waits until the server holds exactly `count` connections (a client dropped on its side), at most `timeoutMs`. */
+export async function serverConnections(server: import('node:net').Server, count: number, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const held = await new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    if (held === count) return;
+    if (Date.now() > deadline) throw new Error(`the server holds ${held} connections, not ${count}`);
+    await new Promise((wake) => setTimeout(wake, 5));
+  }
+}
+
 /** Waits until `condition()` holds, checking every few ms, at most `timeoutMs`. */
 export async function eventually(condition: () => boolean, timeoutMs = 5000, what = 'the condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CLOSE_CODES, MethodView, View, ViewSocket, WebSocketView, errors, fastifyViews } from '../src';
 import { connectView } from '../src/testing';
 import { appWithViews } from './helpers';
-import { eventually } from './sse-client';
+import { eventually, serverConnections } from './sse-client';
 
 const sleep = (ms: number) => new Promise((wake) => setTimeout(wake, ms));
 
@@ -36,6 +36,13 @@ function connect(path: string, headers: Record<string, string> = {}): Promise<Pe
     socket.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
     socket.once('error', reject);
   });
+}
+
+/** 1,000 clients at `path`, connected 100 at a time. */
+async function connectThousand(path: string): Promise<Peer[]> {
+  const peers: Peer[] = [];
+  for (let batch = 0; batch < 10; batch++) peers.push(...(await Promise.all(Array.from({ length: 100 }, () => connect(path)))));
+  return peers;
 }
 
 class Peer {
@@ -255,12 +262,7 @@ describe('WebSocket views', () => {
       await sleep(2);
     }
     expect(logs.some((line) => line.err?.code === 'FCV_ERR_SLOW_CLIENT')).toBe(true);
-    const connections = () => new Promise<number>((resolve, reject) => app.server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
-    let held = 1;
-    await eventually(() => {
-      void connections().then((count) => (held = count));
-      return held === 0;
-    }, 3000, 'the server to drop the connection');
+    await serverConnections(app.server, 0);
   }, 20_000);
 
   it('closes with 1011 when onConnect throws, and still runs onClose', async () => {
@@ -464,8 +466,7 @@ describe('1,000 concurrent sockets', () => {
       }
     }
     await serve((app) => void app.addView('/feed', Feed.asView('feed')));
-    const peers: Peer[] = [];
-    for (let batch = 0; batch < 10; batch++) peers.push(...(await Promise.all(Array.from({ length: 100 }, () => connect('/feed')))));
+    const peers = await connectThousand('/feed');
     await eventually(() => open === 1000, 10_000, '1,000 open sockets');
     peers.forEach((peer, n) => peer.send(String(n)));
     await eventually(() => peers.every((peer) => peer.messages.length === 1), 10_000, 'every echo');
@@ -491,8 +492,7 @@ describe('1,000 concurrent sockets', () => {
     await serve((app) => void app.addView('/feed', Feed.asView('feed')));
     const heap: number[] = [];
     for (let round = 0; round < 4; round++) {
-      const peers: Peer[] = [];
-      for (let batch = 0; batch < 10; batch++) peers.push(...(await Promise.all(Array.from({ length: 100 }, () => connect('/feed')))));
+      const peers = await connectThousand('/feed');
       await eventually(() => open === 1000, 10_000, '1,000 open sockets');
       peers.forEach((peer) => peer.socket.close());
       await Promise.all(peers.map((peer) => peer.closed));

@@ -92,10 +92,15 @@ function describe(reply: unknown, handler: Function, view: unknown, viewName: st
   const method = handlerName ? `${owner ? owner + '.' : ''}${handlerName}()` : 'the handler';
   viewName ??= (handler as { [VIEW_NAME]?: string })[VIEW_NAME];
   if (!isFastifyReply(reply)) return viewName ? `View '${viewName}' (${method})` : `View ${method}`;
-  const route = reply.request.routeOptions;
-  const endpoint = viewName ?? (route.config as unknown as Record<PropertyKey, unknown> | undefined)?.[VIEW_NAME];
-  const name = typeof endpoint === 'string' ? `View '${endpoint}' (${method})` : `View ${method}`;
-  return `${name} on ${reply.request.method} ${route.url ?? reply.request.url}`;
+  const endpoint = viewName ?? endpointOf(reply.request);
+  const name = endpoint !== undefined ? `View '${endpoint}' (${method})` : `View ${method}`;
+  return `${name} on ${reply.request.method} ${reply.request.routeOptions.url ?? reply.request.url}`;
+}
+
+/** The endpoint name of the view whose route serves `request` (from the route's config), if a view's. */
+export function endpointOf(request: { routeOptions?: { config?: unknown } }): string | undefined {
+  const endpoint = (request.routeOptions?.config as Record<symbol, unknown> | undefined)?.[VIEW_NAME];
+  return typeof endpoint === 'string' ? endpoint : undefined;
 }
 
 /** Route `config` key under which the view's endpoint name travels with each of its routes. */

@@ -103,7 +103,8 @@ export class EventChannel<Data = unknown> {
 class Subscription implements AsyncIterableIterator<EncodedEvent> {
   private readonly queue: EncodedEvent[] = [];
   private readonly stopListening: () => void;
-  private waiting: { resolve(step: IteratorResult<EncodedEvent>): void; reject(err: Error): void } | undefined;
+  /** The reader waiting for the next event (a drop is announced through ON_SOURCE_FAILURE, not here). */
+  private waiting: ((step: IteratorResult<EncodedEvent>) => void) | undefined;
   private bytes = 0;
   private closed = false;
   private failure: Error | undefined;
@@ -133,7 +134,7 @@ class Subscription implements AsyncIterableIterator<EncodedEvent> {
   offer(event: EncodedEvent): void {
     if (this.closed) return;
     if (this.waiting && this.missed.length === 0) {
-      const { resolve } = this.waiting;
+      const resolve = this.waiting;
       this.waiting = undefined;
       resolve({ value: event, done: false });
       return;
@@ -153,7 +154,7 @@ class Subscription implements AsyncIterableIterator<EncodedEvent> {
     }
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+    return new Promise((resolve) => (this.waiting = resolve));
   }
 
   return(): Promise<IteratorResult<EncodedEvent>> {
@@ -168,7 +169,7 @@ class Subscription implements AsyncIterableIterator<EncodedEvent> {
     this.missed.length = 0;
     this.stopListening?.();
     this.unsubscribe();
-    this.waiting?.resolve({ value: undefined, done: true });
+    this.waiting?.({ value: undefined, done: true });
     this.waiting = undefined;
   }
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { VIEW_NAME, isThenable } from './ensure-sync';
+import { endpointOf, isThenable } from './ensure-sync';
 import { errors } from './errors';
 
 /**
@@ -147,9 +147,6 @@ function startStream(request: FastifyRequest, reply: FastifyReply, source: Event
 export class OpenStreams {
   private readonly streams = new Set<{ finish(): void }>();
   private closing = false;
-  get size(): number {
-    return this.streams.size;
-  }
   /** Tracks a stream; once the app is closing, a stream that starts (its verb was still running) is finished at once. */
   add(stream: { finish(): void }): void {
     if (this.closing) stream.finish();
@@ -404,9 +401,9 @@ function isIterable(value: unknown): value is EventStreamSource {
 }
 
 function streamName(request: FastifyRequest): string {
-  const view = (request.routeOptions?.config as unknown as Record<symbol, unknown> | undefined)?.[VIEW_NAME];
+  const view = endpointOf(request);
   const route = `${request.method} ${request.routeOptions?.url ?? request.url}`;
-  return typeof view === 'string' ? `View '${view}' on ${route}` : route;
+  return view !== undefined ? `View '${view}' on ${route}` : route;
 }
 
 function describe(value: unknown): string {

@@ -107,9 +107,9 @@ export function addViewRoutes(app: FastifyInstance, registry: ViewRegistry, path
       conditional: conditional ? viewClass.requirePreconditions ?? [] : undefined,
     });
     const handler = stream ? eventStreamHandler(handlerFor(route.handler), stream) : handlerFor(route.handler);
-    const options: Record<string, unknown> = { ...described, method: route.methods, url: path, handler, exposeHeadRoute: false, config: config(route.options) };
+    let options: Record<string, unknown> = { ...described, method: route.methods, url: path, handler, exposeHeadRoute: false, config: config(route.options) };
     // A WebSocket view's GET also answers upgrades (through @fastify/websocket); plain GETs get 426.
-    if (route.methods.includes('GET') && isWebSocketView(viewClass)) Object.assign(options, webSocketRoute(app, view, viewClass, dispatcher, options));
+    if (route.methods.includes('GET') && isWebSocketView(viewClass)) options = mergeRouteOptions(options, webSocketRoute(app, view, viewClass, dispatcher, options.schema));
     if (route.methods.includes('GET')) getRoute = options as unknown as RouteOptions;
     routes.push(options as unknown as RouteOptions);
   }

@@ -59,21 +59,25 @@ export interface ViewTestResponse {
  * expect(res.body).toEqual({ id: 7, title: 'Dune' });
  */
 export async function runView<C extends ViewClass>(view: C | ViewFunction<C>, request: ViewTestRequest<C> = {}): Promise<ViewTestResponse> {
-  const viewFunction = isViewFunction(view)
-    ? view
-    : (view as C & typeof View).asView(request.name ?? (view.name || 'view'), ...((request.args ?? []) as ConstructorParameters<C>));
+  const { viewFunction, path, url } = viewUnderTest(view, request);
   // The swap lasts for this run only: the caller's view function is left as it was.
   const originalClass = viewFunction.viewClass;
-  if (request.viewClass) (viewFunction as ViewFunction).viewClass = request.viewClass;
-
-  const params = request.params ?? {};
-  const endpoints = request.endpoints ?? {};
-  const path = request.path ?? endpoints[viewFunction.viewName] ?? ('/' + Object.keys(params).map((key) => `:${key}`).join('/'));
+  if (request.viewClass) viewFunction.viewClass = request.viewClass;
   try {
-    return await serve(request, [viewFunction.viewName], (app) => app.addView(path, viewFunction as ViewFunction, request.options), request.method ?? 'GET', fillPath(viewFunction.viewName, path, params, false).url);
+    return await serve(request, [viewFunction.viewName], (app) => app.addView(path, viewFunction, request.options), request.method ?? 'GET', url);
   } finally {
-    (viewFunction as ViewFunction).viewClass = originalClass;
+    viewFunction.viewClass = originalClass;
   }
+}
+
+/** The view function a test runs (the given one, or the class's `asView` with `name` and `args`), its route path and the URL to send to. */
+function viewUnderTest<C extends ViewClass>(view: C | ViewFunction<C>, request: SocketTestRequest<C>): { viewFunction: ViewFunction; path: string; url: string } {
+  const viewFunction = (isViewFunction(view)
+    ? view
+    : (view as C & typeof View).asView(request.name ?? (view.name || 'view'), ...((request.args ?? []) as ConstructorParameters<C>))) as ViewFunction;
+  const params = request.params ?? {};
+  const path = request.path ?? request.endpoints?.[viewFunction.viewName] ?? ('/' + Object.keys(params).map((key) => `:${key}`).join('/'));
+  return { viewFunction, path, url: fillPath(viewFunction.viewName, path, params, false).url };
 }
 
 /** What a test sends to a resource: as for `runView`, and which action it is for. */
@@ -141,11 +145,7 @@ function targetOf(views: ResourceViews, action: string | undefined, hasItemParam
 async function serve(request: ViewTestRequest<never> | ResourceTestRequest<never>, own: string[], register: (app: FastifyInstance) => void, method: string, url: string): Promise<ViewTestResponse> {
   const app = Fastify();
   try {
-    await app.register(fastifyViews, request.ensureSync ? { ensureSync: request.ensureSync } : {});
-    await request.setup?.(app);
-    for (const [name, endpointPath] of Object.entries(request.endpoints ?? {})) {
-      if (!own.includes(name)) app.addView(endpointPath, StandIn.asView(name));
-    }
+    await prepare(app, request, own);
     register(app);
     const body = request.body;
     const json = body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
@@ -160,6 +160,15 @@ async function serve(request: ViewTestRequest<never> | ResourceTestRequest<never
     return { status: response.statusCode, headers: response.headers, body: isJson ? JSON.parse(response.body) : response.body, text: response.body };
   } finally {
     await app.close();
+  }
+}
+
+/** The throwaway app's set-up, before what is under test is registered: the plugin, the test's `setup`, stand-ins for the other endpoints. */
+async function prepare(app: FastifyInstance, request: SocketTestRequest<never>, own: readonly string[]): Promise<void> {
+  await app.register(fastifyViews, request.ensureSync ? { ensureSync: request.ensureSync } : {});
+  await request.setup?.(app);
+  for (const [name, endpointPath] of Object.entries(request.endpoints ?? {})) {
+    if (!own.includes(name)) app.addView(endpointPath, StandIn.asView(name));
   }
 }
 
@@ -202,26 +211,17 @@ export interface SocketTest {
  * await chat.close();
  */
 export async function connectView<C extends ViewClass>(view: C | ViewFunction<C>, request: SocketTestRequest<C> = {}): Promise<SocketTest> {
-  const viewFunction = isViewFunction(view)
-    ? view
-    : (view as C & typeof View).asView(request.name ?? (view.name || 'view'), ...((request.args ?? []) as ConstructorParameters<C>));
+  const { viewFunction, path, url } = viewUnderTest(view, request);
   if (!isWebSocketView(viewFunction.viewClass)) {
     throw new errors.FCV_ERR_INVALID_VIEW_CLASS(viewFunction.viewName, 'connectView connects to a WebSocketView; test an HTTP view with runView');
   }
-  const params = request.params ?? {};
-  const path = request.path ?? request.endpoints?.[viewFunction.viewName] ?? ('/' + Object.keys(params).map((key) => `:${key}`).join('/'));
   const plugin = loadWebSocketPlugin(viewFunction.viewName);
   const app = Fastify();
   try {
     await app.register(plugin);
-    await app.register(fastifyViews, request.ensureSync ? { ensureSync: request.ensureSync } : {});
-    await request.setup?.(app);
-    for (const [name, endpointPath] of Object.entries(request.endpoints ?? {})) {
-      if (name !== viewFunction.viewName) app.addView(endpointPath, StandIn.asView(name));
-    }
-    app.addView(path, viewFunction as ViewFunction, request.options);
+    await prepare(app, request, [viewFunction.viewName]);
+    app.addView(path, viewFunction, request.options);
     await app.ready();
-    const url = fillPath(viewFunction.viewName, path, params, false).url;
     let test: SocketTest | undefined;
     const injectWS = (app as unknown as { injectWS: InjectWS }).injectWS;
     // Listening from the client's first moment (onInit): what onConnect sends may come with the handshake.

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
-import { EnsureSync, VIEW_NAME, dispatch, isThenable } from './ensure-sync';
+import { EnsureSync, dispatch, endpointOf, isThenable } from './ensure-sync';
 import { errors } from './errors';
 import type { HttpMethod } from './http';
 import { View, ViewClass, ViewFunction, instanceBuilder } from './view';
@@ -76,8 +76,7 @@ export abstract class WebSocketView<Message = unknown> extends View {
   /** A plain HTTP request (no WebSocket upgrade): 426 with `Upgrade: websocket`. */
   dispatchRequest(request: FastifyRequest, reply: FastifyReply): unknown {
     reply.header('upgrade', 'websocket');
-    const endpoint = (request.routeOptions?.config as unknown as Record<symbol, unknown> | undefined)?.[VIEW_NAME];
-    const name = typeof endpoint === 'string' ? endpoint : (this.constructor as { name: string }).name;
+    const name = endpointOf(request) ?? (this.constructor as { name: string }).name;
     throw new errors.FCV_ERR_UPGRADE_REQUIRED(name, request.routeOptions?.url ?? request.url);
   }
 }
@@ -88,11 +87,11 @@ export function isWebSocketView(viewClass: ViewClass): viewClass is ViewClass & 
 }
 
 /**
- * The route options that make a WebSocket view's `GET` route answer upgrades: its `wsHandler`
- * for `@fastify/websocket`, and a schema hidden from OpenAPI (which cannot describe a socket).
+ * The route options that make a WebSocket view's `GET` route answer upgrades, to merge over the
+ * route's own: its `wsHandler` for `@fastify/websocket`, a hook mending the handshake, and the
+ * schema hidden from OpenAPI (which cannot describe a socket).
  */
-export function webSocketRoute(app: FastifyInstance, view: ViewFunction, viewClass: ViewClass & typeof WebSocketView, dispatcher: EnsureSync, route: { schema?: unknown; onRequest?: unknown }): Record<string, unknown> {
-  const schema = route.schema as object | undefined;
+export function webSocketRoute(app: FastifyInstance, view: ViewFunction, viewClass: ViewClass & typeof WebSocketView, dispatcher: EnsureSync, schema: unknown): Record<string, unknown> {
   if (!app.hasDecorator('websocketServer')) throw new errors.FCV_ERR_WEBSOCKET_NOT_REGISTERED(view.viewName);
   const format = viewClass.messageFormat ?? (viewClass.messageSchema === undefined ? 'text' : 'json');
   if (!['text', 'json', 'binary'].includes(format)) throw new errors.FCV_ERR_INVALID_OPTION('messageFormat', `expected 'text', 'json' or 'binary', got ${String(format)} (view '${view.viewName}')`);
@@ -120,8 +119,7 @@ export function webSocketRoute(app: FastifyInstance, view: ViewFunction, viewCla
   // without one (nor a compiler set by the app), this route gets an open querystring schema, so
   // that the message schema has a compiler to be compiled with.
   const needsCompiler = viewClass.messageSchema !== undefined && app.validatorCompiler === undefined && !['body', 'querystring', 'params', 'headers'].some((part) => parts?.[part] !== undefined);
-  const onRequest = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-  return { wsHandler, onRequest: [handshakeVersionAsText, ...onRequest], schema: { ...schema, ...(needsCompiler ? { querystring: { type: 'object' } } : {}), hide: true } };
+  return { wsHandler, onRequest: handshakeVersionAsText, schema: { ...(needsCompiler ? { querystring: { type: 'object' } } : {}), hide: true } };
 }
 
 /**
