@@ -8,6 +8,7 @@
  *   --rounds=N --duration=S --connections=N --warmup=S     load settings
  *   --variants=a,b       load only these variants (keys in apps.js), their raw counterparts,
  *                        the baseline and its A/A control
+ *   --startup-node=P,Q   also run the start-up section under these Node binaries (paths)
  *
  * Builds the library (../dist) when it is missing or older than src/, installs bench/'s own
  * dependencies when bench/node_modules is missing, then runs the sections. Every server is its own
@@ -41,6 +42,9 @@ const LOAD = {
 };
 // Samples per endpoint count (fresh process each): start-up time swings on a shared machine.
 const STARTUP = { repeats: QUICK ? { 1000: 1 } : { 1000: 7, 5000: 3 } };
+// Start-up depends on the V8 of the Node that runs it: the section runs under this Node and
+// under each --startup-node binary, and judges each one by itself.
+const STARTUP_NODES = [...new Set([process.execPath, ...option('startup-node', '').split(',').filter(Boolean).map((p) => path.resolve(p))])];
 const MICRO_TARGET_NS = 100;
 // A resource's route against the same MethodView route: equal up to the micro measure's noise.
 const RESOURCE_TARGET_NS = 10;
@@ -100,8 +104,8 @@ function killChildren() {
 }
 
 /** Forks `file` with an IPC channel; the child is SIGKILLed by pid after `limitMs` whatever it does. */
-function forkChild(file, args, { limitMs, execArgv = [] }) {
-  const child = fork(path.join(BENCH, file), args, { cwd: BENCH, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function forkChild(file, args, { limitMs, execArgv = [], execPath = process.execPath }) {
+  const child = fork(path.join(BENCH, file), args, { cwd: BENCH, execArgv, execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   const limit = setTimeout(() => {
     console.error(`[bench] ${file} ${args.join(' ')} ran past ${limitMs} ms: killing pid ${child.pid}`);
@@ -204,20 +208,36 @@ async function microSection() {
 // --- section: start-up ----------------------------------------------------------------------
 
 async function startupSection() {
-  console.log('\n== start-up: register N endpoints and await app.ready(), one process each');
+  const runs = [];
+  const retries = budget(QUICK ? 10000 : 60000);
+  const versions = STARTUP_NODES.map(nodeVersion); // a binary that does not run fails before any sample
+  for (const [i, execPath] of STARTUP_NODES.entries()) {
+    const version = versions[i];
+    console.log(`\n== start-up on Node ${version}: register N endpoints and await app.ready(), one process each`);
+    runs.push(await startupOn(execPath, version, retries));
+  }
+  return { nodes: runs.map((r) => r.node), rows: runs.flatMap((r) => r.rows), samples: runs.flatMap((r) => r.samples), retries: retries.report() };
+}
+
+function nodeVersion(execPath) {
+  const out = spawnSync(execPath, ['-p', 'process.version'], { encoding: 'utf8', timeout: 30 * 1000 });
+  if (out.status !== 0) throw new Error(`--startup-node: ${execPath} does not run (${out.error?.message ?? out.stderr.trim()})`);
+  return out.stdout.trim();
+}
+
+async function startupOn(execPath, node, retries) {
   // The resource kinds run at 1,000 only (the target's count; 5,000 resources are 10,000 URLs).
   const RESOURCE_KINDS = ['resources', 'resource-views', 'raw-resources'];
   const kindsAt = (count) => (count === 1000 ? ['views', 'raw-same', 'raw-get', ...RESOURCE_KINDS] : ['views', 'raw-same', 'raw-get']);
   const samples = [];
-  const retries = budget(QUICK ? 10000 : 60000);
   const counts = Object.keys(STARTUP.repeats).map(Number);
   for (let rep = 0; rep < Math.max(...Object.values(STARTUP.repeats)); rep++) {
     for (const count of counts.filter((c) => rep < STARTUP.repeats[c])) {
       const kinds = kindsAt(count);
       for (let k = 0; k < kinds.length; k++) {
         const kind = kinds[(k + rep) % kinds.length]; // rotate which kind goes first
-        const msg = await quietly(retries, () => oneShot('startup.js', [kind, String(count)], 'startup', { limitMs: 120 * 1000, execArgv: ['--expose-gc'] }));
-        samples.push(msg);
+        const msg = await quietly(retries, () => oneShot('startup.js', [kind, String(count)], 'startup', { limitMs: 120 * 1000, execArgv: ['--expose-gc'], execPath }));
+        samples.push({ ...msg, node });
         console.log(`  ${kind.padEnd(9)} ${String(count).padStart(5)}: ${msg.ms.toFixed(0).padStart(6)} ms  heap +${msg.heapMB.toFixed(1)} MB  rss +${msg.rssMB.toFixed(1)} MB  (${msg.routes} routes, ${msg.methods} method+path entries; other processes ${msg.otherCores.toFixed(2)} cores)`);
       }
     }
@@ -228,8 +248,9 @@ async function startupSection() {
     const summary = (kind) => {
       const list = of(kind);
       return {
-        kind, count, samples: list.length, routes: list[0].routes, methods: list[0].methods,
+        node, kind, count, samples: list.length, routes: list[0].routes, methods: list[0].methods,
         ms: median(list.map((s) => s.ms)), heapMB: median(list.map((s) => s.heapMB)), rssMB: median(list.map((s) => s.rssMB)),
+        msRange: [Math.min(...list.map((s) => s.ms)), Math.max(...list.map((s) => s.ms))],
       };
     };
     const get = summary('raw-get');
@@ -247,7 +268,7 @@ async function startupSection() {
       }
     }
   }
-  return { rows, samples, retries: retries.report() };
+  return { node, rows, samples };
 }
 
 // --- section: load --------------------------------------------------------------------------
@@ -612,22 +633,26 @@ function verdicts(results) {
     }
   }
   if (startup) {
-    const views = startup.rows.find((r) => r.kind === 'views' && r.count === 1000);
-    if (views) {
-      out.push({
-        target: `start-up: 1,000 views ready in ≤ ${STARTUP_TARGET}× the time and memory of raw Fastify with the same routes`,
-        met: views.msVsSame <= STARTUP_TARGET && views.heapVsSame <= STARTUP_TARGET,
-        detail: `time ×${views.msVsSame.toFixed(2)}, heap ×${views.heapVsSame.toFixed(2)}, RSS ×${views.rssVsSame.toFixed(2)}`,
-      });
-    }
-    const resources = startup.rows.find((r) => r.kind === 'resources' && r.count === 1000);
-    const resourceViews = startup.rows.find((r) => r.kind === 'resource-views' && r.count === 1000);
-    if (resources) {
-      out.push({
-        target: `start-up: 1,000 resources ready in ≤ ${STARTUP_TARGET}× the time and memory of raw Fastify with the same routes`,
-        met: resources.msVsSame <= STARTUP_TARGET && resources.heapVsSame <= STARTUP_TARGET,
-        detail: `time ×${resources.msVsSame.toFixed(2)}, heap ×${resources.heapVsSame.toFixed(2)}, RSS ×${resources.rssVsSame.toFixed(2)}; the same as 2,000 MethodViews: time ×${resourceViews.msVsSame.toFixed(2)}, heap ×${resourceViews.heapVsSame.toFixed(2)}`,
-      });
+    // Judged per Node: each V8 registers routes at its own speed.
+    for (const node of startup.nodes) {
+      const on = ` (Node ${node})`;
+      const views = startup.rows.find((r) => r.node === node && r.kind === 'views' && r.count === 1000);
+      if (views) {
+        out.push({
+          target: `start-up: 1,000 views ready in ≤ ${STARTUP_TARGET}× the time and memory of raw Fastify with the same routes${on}`,
+          met: views.msVsSame <= STARTUP_TARGET && views.heapVsSame <= STARTUP_TARGET,
+          detail: `time ×${views.msVsSame.toFixed(2)}, heap ×${views.heapVsSame.toFixed(2)}, RSS ×${views.rssVsSame.toFixed(2)}`,
+        });
+      }
+      const resources = startup.rows.find((r) => r.node === node && r.kind === 'resources' && r.count === 1000);
+      const resourceViews = startup.rows.find((r) => r.node === node && r.kind === 'resource-views' && r.count === 1000);
+      if (resources) {
+        out.push({
+          target: `start-up: 1,000 resources ready in ≤ ${STARTUP_TARGET}× the time and memory of raw Fastify with the same routes${on}`,
+          met: resources.msVsSame <= STARTUP_TARGET && resources.heapVsSame <= STARTUP_TARGET,
+          detail: `time ×${resources.msVsSame.toFixed(2)}, heap ×${resources.heapVsSame.toFixed(2)}, RSS ×${resources.rssVsSame.toFixed(2)}; the same as 2,000 MethodViews: time ×${resourceViews.msVsSame.toFixed(2)}, heap ×${resourceViews.heapVsSame.toFixed(2)}`,
+        });
+      }
     }
   }
   return out;
@@ -686,14 +711,15 @@ function markdown(results) {
   if (startup) {
     lines.push('## Start-up: register N endpoints and `await app.ready()`', '');
     lines.push(`One fresh process per sample, median of ${Object.entries(STARTUP.repeats).map(([count, n]) => `${n} at ${count}`).join(', ')}. Memory is heapUsed / RSS after a full GC, minus the same before the app was created. *views*: a MethodView class per endpoint with \`get\` and \`post\` through \`addView\`; *raw, same routes*: GET, POST, HEAD, OPTIONS and a 405 route written by hand with \`app.route()\`; *raw, GET only*: \`app.get()\` (GET + automatic HEAD). At 1,000 only: *resources*, a Resource class per endpoint with five actions through \`addResource\` (a collection URL with GET and POST, an item URL with GET, PUT, DELETE and its params schema, each with HEAD, OPTIONS and a 405 route); *resources as MethodViews*, the same two URLs as two MethodViews through \`addView\`; *raw, same resource routes*, those routes by hand. The resource rows' *× same* is against the last.`, '');
-    lines.push('| endpoints | variant | routes | method+path entries | time ms | × same | × GET-only | heap MB | × same | × GET-only | RSS MB |');
-    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push(`Run under ${startup.nodes.map((n) => `Node ${n}`).join(', ')} (\`--startup-node\`), each judged by itself. *Range* is the fastest and the slowest sample.`, '');
+    lines.push('| Node | endpoints | variant | routes | method+path entries | time ms | range ms | × same | × GET-only | heap MB | × same | × GET-only | RSS MB |');
+    lines.push('|---|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|');
     const names = {
       views: 'views (addView)', 'raw-same': 'raw, same routes', 'raw-get': 'raw, GET only',
       resources: 'resources (addResource)', 'resource-views': 'resources as MethodViews', 'raw-resources': 'raw, same resource routes',
     };
     for (const r of startup.rows) {
-      lines.push(`| ${r.count} | ${names[r.kind]} | ${r.routes} | ${r.methods} | ${fmt(r.ms)} | ${times(r.msVsSame)} | ${times(r.msVsGet)} | ${fmt(r.heapMB, 1)} | ${times(r.heapVsSame)} | ${times(r.heapVsGet)} | ${fmt(r.rssMB, 1)} |`);
+      lines.push(`| ${r.node} | ${r.count} | ${names[r.kind]} | ${r.routes} | ${r.methods} | ${fmt(r.ms)} | ${fmt(r.msRange[0])}–${fmt(r.msRange[1])} | ${times(r.msVsSame)} | ${times(r.msVsGet)} | ${fmt(r.heapMB, 1)} | ${times(r.heapVsSame)} | ${times(r.heapVsGet)} | ${fmt(r.rssMB, 1)} |`);
     }
     lines.push('');
   }
