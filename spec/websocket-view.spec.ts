@@ -92,16 +92,17 @@ describe('WebSocket views', () => {
     expect(events).toEqual(['connect /echo', 'message hi', 'close 4000 bye']);
   });
 
-  it('sends an object returned from onMessage as JSON, and nothing for undefined', async () => {
+  it('sends an object returned from onMessage as JSON, and nothing for undefined or null', async () => {
     class Json extends WebSocketView {
       static override messageFormat = 'json' as const;
       onMessage(message: { n: number }) {
-        return message.n > 0 ? { double: message.n * 2 } : undefined;
+        return message.n > 0 ? { double: message.n * 2 } : message.n === 0 ? undefined : null;
       }
     }
     await serve((app) => void app.addView('/json', Json.asView('json')));
     const peer = await connect('/json');
     peer.send({ n: 0 });
+    peer.send({ n: -1 });
     peer.send({ n: 21 });
     expect(JSON.parse(await peer.next())).toEqual({ double: 42 });
     expect(peer.messages).toEqual([]);
@@ -176,6 +177,20 @@ describe('WebSocket views', () => {
     notJson.send('{not json');
     expect(await notJson.closed).toEqual({ code: 1007, reason: "Invalid message for 'chat': it is not JSON" });
     expect(seen).toEqual([{ text: 'hello' }]);
+  });
+
+  it('cuts a close reason over the 123 bytes a close frame allows, so that the socket still closes', async () => {
+    class Strict extends WebSocketView {
+      static override messageFormat = 'json' as const;
+    }
+    const name = `strict-${'é'.repeat(80)}`; // 167 bytes of UTF-8, in the reason's message
+    await serve((app) => void app.addView('/strict', Strict.asView(name)));
+    const peer = await connect('/strict');
+    peer.send('{not json');
+    const closed = await peer.closed;
+    expect(closed.code).toBe(CLOSE_CODES.invalidPayload);
+    expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+    expect(closed.reason).toMatch(/^Invalid message for 'strict-é+\.\.\.$/);
   });
 
   it('validates messages with the app’s validator compiler: a zod messageSchema under fastify-type-provider-zod', async () => {

@@ -33,8 +33,8 @@ const REFUSED: Record<string, string> = {
   url: 'the path is the first argument of addView',
   path: 'the path is the first argument of addView',
   exposeHeadRoute: 'views answer HEAD themselves (through head(), or get() with the body dropped)',
-  websocket: 'a view answers HTTP requests; register WebSocket routes with @fastify/websocket directly',
-  wsHandler: 'a view answers HTTP requests; register WebSocket routes with @fastify/websocket directly',
+  websocket: 'a view answers WebSockets by extending WebSocketView (onConnect, onMessage, onClose)',
+  wsHandler: 'a view answers WebSockets by extending WebSocketView (onConnect, onMessage, onClose)',
 };
 
 /** Set once per view: every route of a view shares its path, so these cannot differ per verb. */

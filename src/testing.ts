@@ -6,7 +6,7 @@ import type { ViewRouteOptions } from './route-options';
 import { errors } from './errors';
 import { Action, COLLECTION_ACTIONS, ExtraActionView, ITEM_ACTIONS, Resource, ResourceViews, resourcePaths } from './resource';
 import { View, ViewClass, ViewFunction, isViewFunction } from './view';
-import { ViewSocket, isWebSocketView } from './websocket-view';
+import { SocketClose, ViewSocket, isWebSocketView } from './websocket-view';
 
 /** What a test sends to a view. Everything is optional: a bare call is `GET /`. */
 export interface ViewTestRequest<C extends ViewClass = ViewClass> {
@@ -191,7 +191,7 @@ export interface SocketTest {
   /** The next message the view sent (as text; Buffers for binary frames), waiting at most `timeoutMs`. */
   nextMessage(timeoutMs?: number): Promise<string | Buffer>;
   /** Resolves with the close code and reason once the socket closed. */
-  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly closed: Promise<SocketClose>;
   /** Closes the socket and the app. */
   close(): Promise<void>;
 }
@@ -242,7 +242,7 @@ function socketTest(app: FastifyInstance, socket: ViewSocket): SocketTest {
     received.push(isBinary ? data : data.toString('utf8'));
     waiting.splice(0).forEach((wake) => wake());
   }) as never);
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+  const closed = new Promise<SocketClose>((resolve) => {
     socket.on('close', ((code: number, reason: Buffer) => {
       resolve({ code, reason: reason.toString('utf8') });
       waiting.splice(0).forEach((wake) => wake());

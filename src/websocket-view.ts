@@ -287,12 +287,11 @@ class Connection {
 
   private answer(value: unknown): void {
     if (value === undefined || value === null || this.socket.readyState !== 1) return;
-    this.socket.send(typeof value === 'string' || Buffer.isBuffer(value) || value instanceof Uint8Array ? value : JSON.stringify(value));
+    this.socket.send(typeof value === 'string' || value instanceof Uint8Array ? value : JSON.stringify(value)); // a Buffer is a Uint8Array
     if (this.socket.bufferedAmount > this.bufferLimit) {
       // A close frame would wait behind what the client does not read: the connection goes.
       this.request.log.warn({ err: new errors.FCV_ERR_SLOW_CLIENT(`WebSocket view '${this.name}'`, this.socket.bufferedAmount, this.bufferLimit) }, 'WebSocket client dropped');
-      this.failed = true;
-      this.queue = this.queue.filter((queued) => queued.always);
+      this.stop();
       this.socket.terminate();
     }
   }
@@ -300,10 +299,15 @@ class Connection {
   private refuse(code: number, problem: string): void {
     const err = new errors.FCV_ERR_INVALID_MESSAGE(this.name, problem);
     this.request.log.info({ err }, 'WebSocket message refused');
-    this.failed = true;
-    this.queue = this.queue.filter((queued) => queued.always);
+    this.stop();
     this.socket.resume();
     this.socket.close(code, closeReason(err.message));
+  }
+
+  /** No handler runs for this socket any more, except `onClose`. */
+  private stop(): void {
+    this.failed = true;
+    this.queue = this.queue.filter((queued) => queued.always);
   }
 
   private closed(code: number, reason: Buffer): unknown {
@@ -315,8 +319,7 @@ class Connection {
   private fail(err: unknown): void {
     this.request.log.error({ err }, `WebSocket view '${this.name}' failed`);
     if (this.failed) return;
-    this.failed = true;
-    this.queue = this.queue.filter((queued) => queued.always);
+    this.stop();
     if (this.socket.readyState === 0 || this.socket.readyState === 1) {
       this.socket.resume(); // paused while an async handler ran: the close handshake needs reading
       this.socket.close(CLOSE_CODES.internalError, 'Internal error');
