@@ -63,6 +63,7 @@ describe('eventStream verbs: the handler streams server-sent events', () => {
     expect(client.response.statusCode).toBe(200);
     expect(client.response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(client.response.headers['cache-control']).toBe('no-cache');
+    expect(client.response.headers['x-accel-buffering']).toBe('no'); // nginx passes the frames on at once
     expect(await client.nextEvent()).toEqual({ event: 'tick', id: '1', data: '{"n":1}', comments: [] });
     expect(await client.nextEvent()).toEqual({ id: 'two', data: 'plain text', comments: [] });
     expect(await client.nextEvent()).toEqual({ data: 'a bare string is data', comments: [] });
@@ -131,6 +132,26 @@ describe('eventStream verbs: the handler streams server-sent events', () => {
     const client = await open('/idle');
     await eventually(() => client.frames.length >= 4, 3000, 'heartbeats');
     expect(client.frames.every((frame) => frame.data === undefined && frame.comments.length === 1)).toBe(true);
+  });
+
+  it('counts the heartbeat from the last frame: events closer together than it get none between them', async () => {
+    class Busy extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: { heartbeat: 150, retry: 1000 } } };
+      async *get(request: FastifyRequest) {
+        for (let n = 0; n < 10; n++) {
+          await pause(30, request.signal);
+          yield { data: n };
+        }
+        await pause(60_000, request.signal);
+      }
+    }
+    await serve((app) => void app.addView('/busy', Busy.asView('busy')));
+    const client = await open('/busy');
+    await eventually(() => client.frames.filter((frame) => frame.data !== undefined).length === 10, 3000, 'ten events');
+    const lastEvent = client.frames.length;
+    expect(client.frames.slice(0, lastEvent).filter((frame) => frame.data === undefined && frame.comments.length > 0)).toEqual([]);
+    await eventually(() => client.frames.length > lastEvent, 3000, 'a heartbeat once the events stop');
+    expect(client.frames[lastEvent].comments.length).toBe(1);
   });
 
   it('aborts request.signal and ends the generator (its finally runs) when the client hangs up', async () => {
@@ -370,6 +391,34 @@ describe('eventStream verbs: the handler streams server-sent events', () => {
     expect(JSON.parse((await client.nextEvent()).data!)).toEqual({ id: 1, title: 'Dune' });
   });
 
+  it('serializes data with the stream’s serialize option, without a schema', async () => {
+    class Feed extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: { serialize: (data) => `n=${(data as { n: number }).n}` } } };
+      get() {
+        return [{ data: { n: 7 } }, 'text is sent as it is'];
+      }
+    }
+    await serve((app) => void app.addView('/feed', Feed.asView('feed')));
+    const client = await open('/feed');
+    expect([(await client.nextEvent()).data, (await client.nextEvent()).data]).toEqual(['n=7', 'text is sent as it is']);
+  });
+
+  it('keeps a 200 the verb documents itself in OpenAPI', async () => {
+    class Feed extends MethodView {
+      static override verbOptions: VerbOptions = { get: { eventStream: true, schema: { response: { 200: { description: 'Live changes', type: 'string' } } } } };
+      get() {
+        return [];
+      }
+    }
+    await serve(async (app) => {
+      await app.register(swagger, { openapi: { info: { title: 't', version: '1' } } });
+      app.addView('/feed', Feed.asView('feed'));
+    });
+    await app.ready();
+    const doc = app.swagger() as unknown as { paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>> };
+    expect(doc.paths['/feed'].get.responses['200'].description).toBe('Live changes');
+  });
+
   it('documents a text/event-stream 200 in OpenAPI, with the data schema', async () => {
     const Book = { type: 'object', properties: { id: { type: 'integer' } } };
     class Feed extends MethodView {
@@ -509,6 +558,38 @@ describe('EventChannel: one producer, many streams', () => {
     for (let n = 1; n <= 5; n++) channel.publish({ data: n });
     const client = await open('/changes', { 'last-event-id': '3' });
     expect([(await client.nextEvent()).data, (await client.nextEvent()).data]).toEqual(['4', '5']);
+  });
+
+  it('replays nothing for a Last-Event-ID no longer in the history: the client gets what is published next', async () => {
+    const channel = new EventChannel({ history: 3 });
+    await serve(channelApp(channel));
+    for (let n = 1; n <= 5; n++) channel.publish({ data: n });
+    const client = await open('/changes', { 'last-event-id': '1' });
+    await eventually(() => channel.size === 1, 2000, 'the subscriber');
+    channel.publish({ data: 6 });
+    expect((await client.nextEvent()).id).toBe('6');
+  });
+
+  it('keeps the last 100 events by default', async () => {
+    const channel = new EventChannel();
+    await serve(channelApp(channel));
+    for (let n = 1; n <= 101; n++) channel.publish({ data: n });
+    // 2 to 101 are kept: after 2 come 3 onwards; 1 is gone, so nothing is replayed after it.
+    const all = await open('/changes', { 'last-event-id': '2' });
+    expect((await all.nextEvent()).id).toBe('3');
+    const none = await open('/changes', { 'last-event-id': '1' });
+    await eventually(() => channel.size === 2, 2000, 'two subscribers');
+    channel.publish({ data: 102 });
+    expect((await none.nextEvent()).id).toBe('102');
+  });
+
+  it('encodes data with the channel’s serialize option', async () => {
+    const channel = new EventChannel({ serialize: (data) => `#${String(data)}` });
+    await serve(channelApp(channel));
+    const client = await open('/changes');
+    await eventually(() => channel.size === 1, 2000, 'the subscriber');
+    channel.publish({ data: 42 });
+    expect((await client.nextEvent()).data).toBe('#42');
   });
 
   it('unsubscribes a client that hangs up', async () => {

@@ -134,13 +134,13 @@ export const errors = {
     '%s: %s',
     500,
   ),
-  /** An event stream's client stopped reading and more than `bufferLimit` bytes waited for it: it is dropped. */
+  /** A client (of an event stream, an `EventChannel` or a WebSocket view) stopped reading and more than `bufferLimit` bytes waited for it: it is dropped. */
   FCV_ERR_SLOW_CLIENT: createError<'FCV_ERR_SLOW_CLIENT', 503, [string, number, number]>(
     'FCV_ERR_SLOW_CLIENT',
     'Dropped a client of %s: %d bytes were waiting for it, over the buffer limit of %d',
     503,
   ),
-  /** A WebSocket message failed the view's `messageSchema` (or was not JSON): the socket closes with 1007. */
+  /** A WebSocket message failed the view's `messageSchema` or was not JSON (the socket closes with 1007), or was binary where JSON was expected (1003). */
   FCV_ERR_INVALID_MESSAGE: createError<'FCV_ERR_INVALID_MESSAGE', 400, [string, string]>(
     'FCV_ERR_INVALID_MESSAGE',
     "Invalid message for '%s': %s",

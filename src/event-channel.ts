@@ -133,7 +133,7 @@ class Subscription implements AsyncIterableIterator<EncodedEvent> {
 
   offer(event: EncodedEvent): void {
     if (this.closed) return;
-    if (this.waiting && this.missed.length === 0) {
+    if (this.waiting) { // set only once the missed events are read
       const resolve = this.waiting;
       this.waiting = undefined;
       resolve({ value: event, done: false });
@@ -167,14 +167,13 @@ class Subscription implements AsyncIterableIterator<EncodedEvent> {
     this.closed = true;
     this.queue.length = 0;
     this.missed.length = 0;
-    this.stopListening?.();
+    this.stopListening();
     this.unsubscribe();
     this.waiting?.({ value: undefined, done: true });
     this.waiting = undefined;
   }
 
   private fail(err: Error): void {
-    this.queue.length = 0;
     this.failure = err;
     this.close();
     this.onFailure?.(err);

@@ -37,7 +37,8 @@ export interface EventStreamOptions {
   /**
    * Bytes that may wait for one client (in the stream and its socket) before it is dropped as
    * too slow. Default 1 MiB. An iterable is read only as fast as the client reads, so this
-   * limit is what bounds the heartbeats and the events pushed to a subscriber of an `EventChannel`.
+   * limit bounds what is written without waiting: the heartbeats. (An `EventChannel` bounds
+   * what waits for each subscriber with its own `bufferLimit`.)
    */
   bufferLimit?: number;
   /** JSON Schema of the events' `data`: serializes it as a response schema would (through `reply.serializeInput`) and is documented in OpenAPI. */
