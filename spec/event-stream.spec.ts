@@ -136,10 +136,10 @@ describe('eventStream verbs: the handler streams server-sent events', () => {
 
   it('counts the heartbeat from the last frame: events closer together than it get none between them', async () => {
     class Busy extends MethodView {
-      static override verbOptions: VerbOptions = { get: { eventStream: { heartbeat: 150, retry: 1000 } } };
+      static override verbOptions: VerbOptions = { get: { eventStream: { heartbeat: 250, retry: 1000 } } };
       async *get(request: FastifyRequest) {
-        for (let n = 0; n < 10; n++) {
-          await pause(30, request.signal);
+        for (let n = 0; n < 20; n++) {
+          await pause(30, request.signal); // 600 ms of events, 30 ms apart: a stall of 250 ms would be needed to see a heartbeat
           yield { data: n };
         }
         await pause(60_000, request.signal);
@@ -147,12 +147,12 @@ describe('eventStream verbs: the handler streams server-sent events', () => {
     }
     await serve((app) => void app.addView('/busy', Busy.asView('busy')));
     const client = await open('/busy');
-    await eventually(() => client.frames.filter((frame) => frame.data !== undefined).length === 10, 3000, 'ten events');
+    await eventually(() => client.frames.filter((frame) => frame.data !== undefined).length === 20, 5000, 'twenty events');
     const lastEvent = client.frames.length;
     expect(client.frames.slice(0, lastEvent).filter((frame) => frame.data === undefined && frame.comments.length > 0)).toEqual([]);
     await eventually(() => client.frames.length > lastEvent, 3000, 'a heartbeat once the events stop');
     expect(client.frames[lastEvent].comments.length).toBe(1);
-  });
+  }, 10_000);
 
   it('aborts request.signal and ends the generator (its finally runs) when the client hangs up', async () => {
     const seen = { aborted: false, finished: false };
